@@ -1,0 +1,180 @@
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+
+class Pathway(models.Model):
+    """A career-transition guide: the content a learner follows week by week."""
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200, unique=True)
+    from_role = models.CharField(max_length=150, blank=True)
+    to_role = models.CharField(max_length=150, blank=True)
+    duration_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    difficulty = models.CharField(max_length=100, blank=True)
+    timeline = models.CharField(max_length=100, blank=True)
+    salary_change = models.TextField(blank=True)
+    demand = models.TextField(blank=True)
+    # Facts a guide states beyond the four above, as [label, value] pairs, so none is lost.
+    other_facts = models.JSONField(default=list, blank=True)
+    overview = models.TextField(help_text="Paragraphs separated by a blank line.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("careers:pathway", args=[self.slug])
+
+    @property
+    def overview_paragraphs(self):
+        return [part.strip() for part in self.overview.split("\n\n") if part.strip()]
+
+
+class Phase(models.Model):
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="phases")
+    order = models.PositiveSmallIntegerField()
+    title = models.TextField()
+    duration_weeks = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Empty for an ongoing phase, which starts when the timed phases end.",
+    )
+    duration_label = models.CharField(
+        max_length=100, blank=True, help_text='As the guide words it, e.g. "6 weeks" or "Ongoing".'
+    )
+    summary = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pathway", "order"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_ongoing(self):
+        return self.duration_weeks is None
+
+
+class Task(models.Model):
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="tasks")
+    order = models.PositiveSmallIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["phase", "order"]
+
+    def __str__(self):
+        return self.text
+
+
+class Resource(models.Model):
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="resources")
+    order = models.PositiveSmallIntegerField()
+    title = models.TextField()
+    url = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["phase", "order"]
+
+    def __str__(self):
+        return self.title
+
+
+class TransferableSkill(models.Model):
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="transferable_skills")
+    order = models.PositiveSmallIntegerField()
+    name = models.TextField()
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pathway", "order"]
+
+    def __str__(self):
+        return self.name
+
+
+class SkillToLearn(models.Model):
+    class Priority(models.TextChoices):
+        CRITICAL = "critical", "Critical"
+        IMPORTANT = "important", "Important"
+        NICE_TO_HAVE = "nice_to_have", "Nice to have"
+
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="skills_to_learn")
+    order = models.PositiveSmallIntegerField()
+    name = models.TextField()
+    priority = models.CharField(
+        max_length=20, choices=Priority.choices, blank=True, help_text="Empty where the guide gives none."
+    )
+    weeks = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
+    duration_label = models.CharField(
+        max_length=100, blank=True, help_text='As the guide words it, e.g. "6 weeks".'
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pathway", "order"]
+        verbose_name_plural = "skills to learn"
+
+    def __str__(self):
+        return self.name
+
+
+class ActionItem(models.Model):
+    """A step of the guide's "Start your journey" plan, grouped by horizon."""
+
+    class Horizon(models.TextChoices):
+        THIS_WEEK = "this_week", "This Week"
+        THIS_MONTH = "this_month", "This Month"
+        NEXT_90_DAYS = "next_90_days", "Next 90 Days"
+
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="action_items")
+    horizon = models.CharField(max_length=20, choices=Horizon.choices)
+    order = models.PositiveSmallIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["pathway", "order"]
+
+    def __str__(self):
+        return self.text
+
+
+class RealityCheckItem(models.Model):
+    class Kind(models.TextChoices):
+        LOVE = "love", "What you'll love"
+        MISS = "miss", "What you might miss"
+        CHALLENGE = "challenge", "Biggest challenges"
+
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="reality_checks")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    order = models.PositiveSmallIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["pathway", "order"]
+
+    def __str__(self):
+        return self.text
+
+
+class FaqEntry(models.Model):
+    """An FAQ answer. Scraped guides often lost the question, so it may be empty."""
+
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="faq_entries")
+    order = models.PositiveSmallIntegerField()
+    question = models.TextField(blank=True)
+    answer = models.TextField()
+
+    class Meta:
+        ordering = ["pathway", "order"]
+        verbose_name = "FAQ entry"
+        verbose_name_plural = "FAQ entries"
+
+    def __str__(self):
+        return self.question or self.answer[:80]
