@@ -1,0 +1,100 @@
+# Career Pathways: everyday tasks. On a fresh clone, `make run` or `make test` is all you need.
+# `make help` lists the targets.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+# Targets install system packages and the virtualenv in order: never run them in parallel.
+.NOTPARALLEL:
+
+# Interpreter that creates the virtualenv.
+SYSTEM_PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Touched after a successful install: reinstall only when a requirements file changes.
+INSTALLED := $(VENV)/.installed
+
+# Where `make run` serves the app (make run PORT=8001, or HOST=0.0.0.0 to listen on all interfaces).
+HOST = 127.0.0.1
+PORT ?= 8000
+
+# Extra pytest arguments, e.g. make test ARGS="-k guides" or ARGS="tests/test_database.py -x".
+ARGS ?=
+
+# Debian packages the test suite needs. Add more here (redis-server, chromium, ...).
+DEBIAN_TEST_PACKAGES := postgresql
+# Debian's python3 can only create virtualenvs with python3-venv; needed only while .venv is missing.
+DEBIAN_VENV_PACKAGES := $(if $(wildcard $(BIN)/pip),,$(shell \
+	$(SYSTEM_PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || echo python3-venv))
+
+# Environment for each kind of run. Tests run production-like (DEBUG off), so they need a key.
+DEV_ENV := DEBUG=1
+TEST_ENV := DEBUG=0 SECRET_KEY=insecure-key-for-tests-only
+FIXTURES_DB := $(CURDIR)/var/fixtures.sqlite3
+FIXTURES_ENV := DEBUG=1 DATABASE_URL=sqlite:///$(FIXTURES_DB)
+
+MANAGE := $(BIN)/python manage.py
+
+# $(call ensure-debian-packages,PACKAGES): apt-get install whichever of PACKAGES are missing.
+# Does nothing (and needs no network) when all are installed; needs root to install.
+define ensure-debian-packages
+missing=""; \
+for pkg in $(1); do \
+	[ "$$(dpkg-query -W -f='$${db:Status-Status}' "$$pkg" 2>/dev/null)" = installed ] \
+		|| missing="$$missing $$pkg"; \
+done; \
+if [ -z "$$missing" ]; then \
+	true; \
+elif ! command -v apt-get >/dev/null; then \
+	echo "Not a Debian system: make sure the equivalent of these is installed:$$missing" >&2; \
+elif [ "$$(id -u)" -ne 0 ]; then \
+	echo "Missing Debian packages:$$missing" >&2; \
+	echo "Install them with 'sudo apt-get install$$missing' (or run make as root), then retry." >&2; \
+	exit 1; \
+else \
+	echo "Installing Debian packages:$$missing"; \
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+fi
+endef
+
+.PHONY: help install .venv system-packages run test lint fixtures clean
+
+help:  ## List the targets
+	@grep -E '^[a-z.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+install: $(INSTALLED)  ## Create .venv and install the Python requirements
+.venv: install
+
+$(INSTALLED): requirements.txt requirements-dev.txt
+	@$(call ensure-debian-packages,$(DEBIAN_VENV_PACKAGES))
+	[ -x $(BIN)/pip ] || $(SYSTEM_PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+system-packages:  ## Install the Debian packages the tests need, if missing (as root)
+	@$(call ensure-debian-packages,$(DEBIAN_VENV_PACKAGES) $(DEBIAN_TEST_PACKAGES))
+
+run: install  ## Migrate, load the pathways and serve the app at http://127.0.0.1:8000/
+	@mkdir -p var
+	$(DEV_ENV) $(MANAGE) migrate --noinput
+	$(DEV_ENV) $(MANAGE) loaddata fixtures/pathways.json
+	@echo
+	@echo "    Open http://$(HOST):$(PORT)/    (Ctrl-C stops the server)"
+	@echo
+	$(DEV_ENV) $(MANAGE) runserver $(HOST):$(PORT)
+
+test: system-packages install  ## Run the test suite on a throwaway PostgreSQL (ARGS="..." for pytest)
+	$(TEST_ENV) $(BIN)/pytest $(ARGS)
+
+lint: install  ## Check the code with ruff
+	$(BIN)/ruff check .
+
+fixtures: install  ## Rebuild fixtures/pathways.json from fixtures/guides/*.txt
+	@mkdir -p var
+	rm -f $(FIXTURES_DB)
+	$(FIXTURES_ENV) $(MANAGE) migrate --noinput --verbosity 0
+	$(FIXTURES_ENV) $(MANAGE) import_guide fixtures/guides/*.txt
+	$(FIXTURES_ENV) $(MANAGE) dumpdata careers --indent 2 --output fixtures/pathways.json
+	rm -f $(FIXTURES_DB)
+
+clean:  ## Delete var/ (local database, mail, static) and .venv
+	rm -rf var $(VENV)
