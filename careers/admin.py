@@ -1,0 +1,115 @@
+"""Authoring admin for pathways.
+
+Django's admin cannot nest inlines, so a pathway's phases are edited inline for their order, title and
+duration, and each phase links to its own page where its tasks and resources are edited.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.db import models
+
+from careers.models import (
+    ActionItem,
+    FaqEntry,
+    Pathway,
+    Phase,
+    RealityCheckItem,
+    Resource,
+    SkillToLearn,
+    Task,
+    TransferableSkill,
+)
+
+
+class CompactInline(admin.TabularInline):
+    """A tabular inline whose text fields are short text areas, so a row stays readable."""
+
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 48})}}
+    extra = 0
+
+
+class PhaseInline(CompactInline):
+    model = Phase
+    fields = ("order", "title", "duration_weeks", "duration_label")
+    ordering = ("order",)
+    show_change_link = True
+
+
+class TransferableSkillInline(CompactInline):
+    model = TransferableSkill
+    fields = ("order", "name", "description")
+    ordering = ("order",)
+
+
+class SkillToLearnInline(CompactInline):
+    model = SkillToLearn
+    fields = ("order", "name", "priority", "weeks", "duration_label", "description")
+    ordering = ("order",)
+
+
+class ActionItemInline(CompactInline):
+    model = ActionItem
+    fields = ("order", "horizon", "text")
+    ordering = ("horizon", "order")
+
+
+class RealityCheckItemInline(CompactInline):
+    model = RealityCheckItem
+    fields = ("order", "kind", "text")
+    ordering = ("kind", "order")
+
+
+class FaqEntryInline(CompactInline):
+    model = FaqEntry
+    fields = ("order", "question", "answer")
+    ordering = ("order",)
+
+
+FACT_FIELDS = ("duration_months", "difficulty", "timeline", "salary_change", "demand", "other_facts")
+
+
+@admin.register(Pathway)
+class PathwayAdmin(admin.ModelAdmin):
+    list_display = ("title", "from_role", "to_role", "duration_months", "difficulty", "updated_at")
+    list_filter = ("difficulty", "to_role")
+    search_fields = ("title", "slug", "from_role", "to_role", "overview")
+    prepopulated_fields = {"slug": ("title",)}
+    readonly_fields = ("created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "from_role", "to_role")}),
+        ("Facts", {"fields": FACT_FIELDS}),
+        ("Overview", {"fields": ("overview",)}),
+        ("History", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+    )
+    inlines = (
+        PhaseInline,
+        TransferableSkillInline,
+        SkillToLearnInline,
+        RealityCheckItemInline,
+        ActionItemInline,
+        FaqEntryInline,
+    )
+
+
+class TaskInline(CompactInline):
+    model = Task
+    fields = ("order", "text")
+    ordering = ("order",)
+
+
+class ResourceInline(CompactInline):
+    model = Resource
+    fields = ("order", "title", "url")
+    ordering = ("order",)
+
+
+@admin.register(Phase)
+class PhaseAdmin(admin.ModelAdmin):
+    list_display = ("title", "pathway", "order", "duration_label", "duration_weeks")
+    list_display_links = ("title",)
+    list_filter = ("pathway",)
+    list_select_related = ("pathway",)
+    search_fields = ("title", "summary", "pathway__title")
+    ordering = ("pathway__title", "order")
+    fields = ("pathway", "order", "title", "duration_weeks", "duration_label", "summary")
+    inlines = (TaskInline, ResourceInline)

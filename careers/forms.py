@@ -1,0 +1,56 @@
+from django import forms
+
+from careers import selectors
+
+
+class CaseInsensitiveChoiceField(forms.ChoiceField):
+    """A choice field that takes "moderate" for the choice "Moderate", as the catalogue filters match."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        for key, _label in self.choices:
+            if str(key).casefold() == value.casefold():
+                return str(key)
+        return value
+
+
+class CatalogueFilterForm(forms.Form):
+    """The catalogue's search and filters, submitted by GET. Unknown choices are form errors."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        help_text="A role, skill or topic, e.g. “PyTorch” or “speech”.",
+        widget=forms.TextInput(
+            attrs={"type": "search", "autocomplete": "off", "placeholder": "Search pathways"}
+        ),
+    )
+    to_role = CaseInsensitiveChoiceField(label="Target role", required=False)
+    duration = forms.ChoiceField(
+        label="Length",
+        required=False,
+        choices=[("", "Any length")]
+        + [(key, label) for key, (label, *_bounds) in selectors.DURATION_BUCKETS.items()],
+    )
+    difficulty = CaseInsensitiveChoiceField(label="Difficulty", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = selectors.catalogue_filter_choices()
+        self.fields["to_role"].choices = [("", "Any role")] + [(role, role) for role in choices.to_roles]
+        self.fields["difficulty"].choices = [("", "Any difficulty")] + [(d, d) for d in choices.difficulties]
+
+    def selector_kwargs(self):
+        """Arguments for selectors.catalogue() from the fields that are valid (call after is_valid())."""
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "query": data.get("q", ""),
+            "to_role": data.get("to_role", ""),
+            "duration": data.get("duration", ""),
+            "difficulty": data.get("difficulty", ""),
+        }
+
+    @property
+    def is_filtered(self):
+        return any(self.selector_kwargs().values())

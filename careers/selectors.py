@@ -1,0 +1,154 @@
+"""Read functions for pathways: every query the pages make lives here (HackSoft styleguide selectors)."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import get_object_or_404
+
+from careers.models import ActionItem, Pathway, Phase, RealityCheckItem, SkillToLearn
+from careers.schedule import phase_week_ranges
+
+# Duration buckets of the catalogue filter: key -> (label, lowest months, highest months or None).
+DURATION_BUCKETS = {
+    "short": ("Up to 3 months", None, 3),
+    "medium": ("4–6 months", 4, 6),
+    "long": ("7 months or more", 7, None),
+}
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    to_roles: list[str]
+    difficulties: list[str]
+
+
+@dataclass(frozen=True)
+class Group:
+    """Items of one section shown under a shared heading; `key`/`label` are empty when ungrouped."""
+
+    key: str
+    label: str
+    items: list
+
+
+def _with_counts(queryset):
+    return queryset.annotate(
+        phase_count=Count("phases", distinct=True),
+        task_count=Count("phases__tasks", distinct=True),
+    )
+
+
+def catalogue(query="", to_role="", duration="", difficulty=""):
+    """Pathways matching the catalogue filters, each annotated with `phase_count` and `task_count`."""
+    pathways = Pathway.objects.all()
+    query = (query or "").strip()
+    if query:
+        # Filter through a subquery so the joins used for matching don't touch the counts below.
+        matching = (
+            Pathway.objects.filter(
+                Q(title__icontains=query)
+                | Q(from_role__icontains=query)
+                | Q(to_role__icontains=query)
+                | Q(overview__icontains=query)
+                | Q(skills_to_learn__name__icontains=query)
+                | Q(phases__tasks__text__icontains=query)
+            )
+            .order_by()
+            .values("pk")
+            .distinct()
+        )
+        pathways = pathways.filter(pk__in=matching)
+    if to_role:
+        pathways = pathways.filter(to_role__iexact=to_role)
+    if difficulty:
+        pathways = pathways.filter(difficulty__iexact=difficulty)
+    if duration:
+        try:
+            _label, lowest, highest = DURATION_BUCKETS[duration]
+        except KeyError:
+            raise ValueError(f"Unknown duration bucket {duration!r}") from None
+        if lowest is not None:
+            pathways = pathways.filter(duration_months__gte=lowest)
+        if highest is not None:
+            pathways = pathways.filter(duration_months__lte=highest)
+    return _with_counts(pathways).order_by("title", "pk")
+
+
+def _distinct_values(field):
+    values = Pathway.objects.exclude(**{field: ""}).order_by().values_list(field, flat=True).distinct()
+    unique = {}
+    for value in values:
+        value = value.strip()
+        if value:
+            unique.setdefault(value.casefold(), value)  # the filters match case-insensitively
+    return sorted(unique.values(), key=str.casefold)
+
+
+def catalogue_filter_choices():
+    """The distinct, non-blank target roles and difficulties present, sorted, for the filter form."""
+    return FilterChoices(to_roles=_distinct_values("to_role"), difficulties=_distinct_values("difficulty"))
+
+
+def featured_pathways(limit=3):
+    """A few pathways for the home page, newest first, with the same counts as the catalogue."""
+    return _with_counts(Pathway.objects.all()).order_by("-created_at", "title")[:limit]
+
+
+def pathway_detail(slug):
+    """The pathway with all of its content prefetched (a constant number of queries), or Http404.
+
+    Each phase gets `week_range` (a careers.schedule.WeekRange) for where it sits in the calendar.
+    """
+    phases = Phase.objects.order_by("order").prefetch_related("tasks", "resources")
+    queryset = Pathway.objects.prefetch_related(
+        Prefetch("phases", queryset=phases),
+        "transferable_skills",
+        "skills_to_learn",
+        "action_items",
+        "reality_checks",
+        "faq_entries",
+    )
+    pathway = get_object_or_404(queryset, slug=slug)
+    phase_list = list(pathway.phases.all())
+    week_ranges = phase_week_ranges([phase.duration_weeks for phase in phase_list])
+    for phase, week_range in zip(phase_list, week_ranges, strict=True):
+        phase.week_range = week_range
+    return pathway
+
+
+def skills_by_priority(skills):
+    """Skills to learn grouped Critical, Important, Nice to have, then those without a priority.
+
+    Guide order is kept within each group. When no skill has a priority, one ungrouped list is returned.
+    """
+    skills = list(skills)
+    if not any(skill.priority for skill in skills):
+        return [Group("", "", skills)] if skills else []
+    groups = [
+        Group(value, label, [skill for skill in skills if skill.priority == value])
+        for value, label in SkillToLearn.Priority.choices
+    ]
+    known = {value for value, _label in SkillToLearn.Priority.choices}
+    groups.append(Group("other", "Other skills", [skill for skill in skills if skill.priority not in known]))
+    return [group for group in groups if group.items]
+
+
+def _by_choice(items, field, choices):
+    """Items grouped by `field` in the order of `choices`; unknown values go last, under "Other"."""
+    grouped = {key: [] for key, _label in choices}
+    others = []
+    for item in items:
+        grouped.get(getattr(item, field), others).append(item)
+    groups = [Group(key, label, grouped[key]) for key, label in choices]
+    groups.append(Group("other", "Other", others))
+    return [group for group in groups if group.items]
+
+
+def reality_checks_by_kind(items):
+    """Reality check items grouped: what you'll love, what you might miss, biggest challenges."""
+    return _by_choice(items, "kind", RealityCheckItem.Kind.choices)
+
+
+def action_items_by_horizon(items):
+    """Action plan steps grouped: this week, this month, next 90 days."""
+    return _by_choice(items, "horizon", ActionItem.Horizon.choices)
