@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class CareersConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'careers'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "careers"

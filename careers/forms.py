@@ -54,3 +54,39 @@ class CatalogueFilterForm(forms.Form):
     @property
     def is_filtered(self):
         return any(self.selector_kwargs().values())
+
+
+class EnrolForm(forms.Form):
+    start_date = forms.DateField(
+        label="Start date",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Week 1 of your plan starts on this day.",
+        error_messages={"invalid": "Enter a date like 2026-03-02.", "required": "Choose the day you start."},
+    )
+
+    def __init__(self, *args, today, **kwargs):
+        super().__init__(*args, initial={"start_date": today}, **kwargs)
+        self.today = today
+
+    def clean_start_date(self):
+        start = self.cleaned_data["start_date"]
+        if abs((start - self.today).days) > 366:
+            raise forms.ValidationError("Choose a start date within a year of today.")
+        return start
+
+
+class TickForm(forms.Form):
+    """A tick sets a state. The checkbox posts "true" after a hidden "false", so the last
+    value wins: "false" alone means not done."""
+
+    done = forms.CharField()
+
+    def __init__(self, data):
+        values = data.getlist("done")
+        super().__init__({"done": values[-1] if values else ""})
+
+    def clean_done(self):
+        value = self.cleaned_data["done"]
+        if value not in {"true", "false"}:
+            raise forms.ValidationError('done must be "true" or "false".')
+        return value == "true"

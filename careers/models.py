@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -178,3 +179,59 @@ class FaqEntry(models.Model):
 
     def __str__(self):
         return self.question or self.answer[:80]
+
+
+class Enrolment(models.Model):
+    """A learner following a pathway. Leaving keeps the row and its ticks as history."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        LEFT = "left", "Left"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments")
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="enrolments")
+    start_date = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    # Days spent paused, which push the plan back so a pause does not leave the learner behind.
+    paused_days = models.PositiveIntegerField(default=0)
+    left_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "pathway"], name="one_enrolment_per_pathway"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} on {self.pathway}"
+
+
+class TaskCompletion(models.Model):
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="task_completions")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="completions")
+    done_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "task"], name="task_done_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.task} done {self.done_at:%Y-%m-%d}"
+
+
+class ActionItemCompletion(models.Model):
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="action_item_completions")
+    action_item = models.ForeignKey(ActionItem, on_delete=models.CASCADE, related_name="completions")
+    done_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "action_item"], name="action_item_done_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.action_item} done {self.done_at:%Y-%m-%d}"

@@ -5,8 +5,18 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
-from careers.models import ActionItem, Pathway, Phase, RealityCheckItem, SkillToLearn
-from careers.schedule import phase_week_ranges
+from careers.charts import ProgressChart, progress_chart
+from careers.models import ActionItem, Enrolment, Pathway, Phase, RealityCheckItem, SkillToLearn, Task
+from careers.schedule import (
+    Completions,
+    EnrolmentSnapshot,
+    PlanActionItem,
+    PlanPhase,
+    PlanTask,
+    WeekPlan,
+    phase_week_ranges,
+    week_plan,
+)
 
 # Duration buckets of the catalogue filter: key -> (label, lowest months, highest months or None).
 DURATION_BUCKETS = {
@@ -152,3 +162,123 @@ def reality_checks_by_kind(items):
 def action_items_by_horizon(items):
     """Action plan steps grouped: this week, this month, next 90 days."""
     return _by_choice(items, "horizon", ActionItem.Horizon.choices)
+
+
+# --- Learners: enrolments, progress and the week plan -----------------------------------------
+
+
+@dataclass(frozen=True)
+class EnrolmentProgress:
+    """An enrolment with its week plan at a moment, ready for a page or an email."""
+
+    enrolment: Enrolment
+    plan: WeekPlan
+    chart: ProgressChart | None
+    done_tasks: frozenset[int]
+    done_action_items: frozenset[int]
+
+    @property
+    def pathway(self):
+        return self.enrolment.pathway
+
+
+def _enrolments_with_content():
+    phases = Phase.objects.order_by("order").prefetch_related(
+        Prefetch("tasks", queryset=Task.objects.order_by("order"))
+    )
+    return Enrolment.objects.select_related("pathway").prefetch_related(
+        Prefetch("pathway__phases", queryset=phases),
+        Prefetch("pathway__action_items", queryset=ActionItem.objects.order_by("order")),
+        "task_completions",
+        "action_item_completions",
+    )
+
+
+def snapshot_of(enrolment, time_zone):
+    """The schedule's view of an enrolment whose pathway content is prefetched."""
+    pathway = enrolment.pathway
+    return EnrolmentSnapshot(
+        start_date=enrolment.start_date,
+        phases=tuple(
+            PlanPhase(
+                id=phase.id,
+                title=phase.title,
+                duration_weeks=phase.duration_weeks,
+                tasks=tuple(PlanTask(task.id, task.text) for task in phase.tasks.all()),
+            )
+            for phase in pathway.phases.all()
+        ),
+        action_items=tuple(
+            PlanActionItem(item.id, item.text, item.horizon) for item in pathway.action_items.all()
+        ),
+        time_zone=time_zone,
+        paused_at=enrolment.paused_at,
+        paused_days=enrolment.paused_days,
+    )
+
+
+def progress_of(enrolment, time_zone, now):
+    completions = Completions(
+        tasks={done.task_id: done.done_at for done in enrolment.task_completions.all()},
+        action_items={done.action_item_id: done.done_at for done in enrolment.action_item_completions.all()},
+    )
+    plan = week_plan(snapshot_of(enrolment, time_zone), completions, now)
+    timed_tasks = sum(phase.total for phase in plan.phases if phase.weeks.last is not None)
+    return EnrolmentProgress(
+        enrolment=enrolment,
+        plan=plan,
+        chart=progress_chart(plan.chart, timed_tasks),
+        done_tasks=frozenset(completions.tasks),
+        done_action_items=frozenset(completions.action_items),
+    )
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    following: list[EnrolmentProgress]  # active and paused
+    left: list[Enrolment]
+
+
+def dashboard_for(user, now):
+    """Every pathway `user` follows, with its week plan at `now`, in a constant number of queries."""
+    time_zone = time_zone_of(user)
+    enrolments = list(_enrolments_with_content().filter(user=user).order_by("created_at", "pk"))
+    return Dashboard(
+        following=[progress_of(e, time_zone, now) for e in enrolments if e.status != Enrolment.Status.LEFT],
+        left=[e for e in enrolments if e.status == Enrolment.Status.LEFT],
+    )
+
+
+def progress_in(user, pathway, now):
+    """The learner's enrolment in `pathway` with its progress, or None when not enrolled."""
+    if not user.is_authenticated:
+        return None
+    enrolment = _enrolments_with_content().filter(user=user, pathway=pathway).first()
+    return progress_of(enrolment, time_zone_of(user), now) if enrolment else None
+
+
+def enrolment_progress(enrolment, now):
+    """Progress of one enrolment (after a tick, say), re-read from the database."""
+    enrolment = _enrolments_with_content().get(pk=enrolment.pk)
+    return progress_of(enrolment, time_zone_of(enrolment.user), now)
+
+
+def time_zone_of(user):
+    """The learner's time zone (UTC until they have a profile)."""
+    profile = getattr(user, "profile", None)
+    return profile.time_zone if profile else "UTC"
+
+
+def owned_enrolment(user, enrolment_id):
+    """The user's own enrolment, or Http404: another learner's is as good as missing."""
+    return get_object_or_404(Enrolment.objects.select_related("pathway"), pk=enrolment_id, user=user)
+
+
+def task_of(enrolment, task_id):
+    return get_object_or_404(
+        Task.objects.select_related("phase"), pk=task_id, phase__pathway=enrolment.pathway_id
+    )
+
+
+def action_item_of(enrolment, action_item_id):
+    return get_object_or_404(ActionItem, pk=action_item_id, pathway=enrolment.pathway_id)

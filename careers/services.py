@@ -1,16 +1,19 @@
-"""Writes to the careers content."""
+"""Writes: importing pathways, enrolling, and recording a learner's progress."""
 
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from careers import guides
 from careers.models import (
+    ActionItemCompletion,
+    Enrolment,
     Pathway,
     Phase,
     Resource,
     Task,
+    TaskCompletion,
 )
 
 
@@ -224,3 +227,85 @@ def _delete_stale(result, label, queryset, kept):
     )
     if deleted:
         result.changes[f"{label} removed"] += deleted
+
+
+# --- Enrolment and progress -----------------------------------------------------------------
+
+
+class EnrolmentClosed(Exception):
+    """The learner left this pathway: its history can be read but not changed."""
+
+
+def enrol(user, pathway, start_date):
+    """Enrol `user` in `pathway`. Returns (enrolment, created).
+
+    Enrolling again in a pathway one follows changes nothing; enrolling again after leaving it
+    re-opens the same enrolment from the new start date, with its ticks kept.
+    """
+    enrolment = Enrolment.objects.filter(user=user, pathway=pathway).first()
+    if enrolment is None:
+        try:
+            with transaction.atomic():
+                return Enrolment.objects.create(user=user, pathway=pathway, start_date=start_date), True
+        except IntegrityError:  # a double submit won the race: theirs is the enrolment
+            return Enrolment.objects.get(user=user, pathway=pathway), False
+    if enrolment.status == Enrolment.Status.LEFT:
+        enrolment.status = Enrolment.Status.ACTIVE
+        enrolment.start_date = start_date
+        enrolment.left_at = enrolment.paused_at = None
+        enrolment.paused_days = 0
+        enrolment.save()
+        return enrolment, True
+    return enrolment, False
+
+
+def pause(enrolment, now):
+    if enrolment.status == Enrolment.Status.ACTIVE:
+        enrolment.status = Enrolment.Status.PAUSED
+        enrolment.paused_at = now
+        enrolment.save(update_fields=["status", "paused_at"])
+
+
+def resume(enrolment, now):
+    if enrolment.status == Enrolment.Status.PAUSED:
+        _end_pause(enrolment, now)
+        enrolment.status = Enrolment.Status.ACTIVE
+        enrolment.save(update_fields=["status", "paused_at", "paused_days"])
+
+
+def leave(enrolment, now):
+    if enrolment.status != Enrolment.Status.LEFT:
+        _end_pause(enrolment, now)
+        enrolment.status = Enrolment.Status.LEFT
+        enrolment.left_at = now
+        enrolment.save(update_fields=["status", "paused_at", "paused_days", "left_at"])
+
+
+def _end_pause(enrolment, now):
+    if enrolment.paused_at:
+        enrolment.paused_days += max(0, (now - enrolment.paused_at).days)
+        enrolment.paused_at = None
+
+
+def set_task_done(enrolment, task, done, now):
+    """Record that `task` is done (or not) in `enrolment`. Setting the state it already has
+    changes nothing, so a repeated request or a second tab cannot undo a tick."""
+    _set_done(TaskCompletion, enrolment, "task", task, done, now)
+
+
+def set_action_item_done(enrolment, action_item, done, now):
+    _set_done(ActionItemCompletion, enrolment, "action_item", action_item, done, now)
+
+
+def _set_done(model, enrolment, field_name, item, done, now):
+    if enrolment.status == Enrolment.Status.LEFT:
+        raise EnrolmentClosed
+    lookup = {"enrolment": enrolment, field_name: item}
+    if not done:
+        model.objects.filter(**lookup).delete()
+        return
+    try:
+        with transaction.atomic():
+            model.objects.get_or_create(**lookup, defaults={"done_at": now})
+    except IntegrityError:  # the same tick arrived twice at once: it is recorded either way
+        pass

@@ -8,4 +8,15 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("pathways/", views.catalogue, name="catalogue"),
     path("pathways/<slug:slug>/", views.pathway_detail, name="pathway"),
+    path("pathways/<slug:slug>/enrol/", views.enrol, name="enrol"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("enrolments/<int:enrolment_id>/pause/", views.pause, name="pause"),
+    path("enrolments/<int:enrolment_id>/resume/", views.resume, name="resume"),
+    path("enrolments/<int:enrolment_id>/leave/", views.leave, name="leave"),
+    path("enrolments/<int:enrolment_id>/tasks/<int:task_id>/", views.tick_task, name="tick_task"),
+    path(
+        "enrolments/<int:enrolment_id>/actions/<int:action_item_id>/",
+        views.tick_action_item,
+        name="tick_action_item",
+    ),
 ]

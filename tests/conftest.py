@@ -269,3 +269,49 @@ def pytest_terminal_summary(terminalreporter, config):
             f"PostgreSQL ({server.bindir}) on {server.host}:{server.port} started in "
             f"{server.startup_seconds:.2f}s"
         )
+
+
+# --- Content and learners shared by the feature tests -------------------------------------------
+
+GUIDES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "guides"
+
+
+@pytest.fixture
+def speech_pathway(db):
+    """The richer seed pathway (4 timed phases, 12 tasks, 9 action items), imported."""
+    from careers import guides
+    from careers.services import import_pathway
+
+    return import_pathway(
+        guides.read(GUIDES_DIR / "deep-learning-engineer-to-speech-ai-engineer.txt")
+    ).pathway
+
+
+@pytest.fixture
+def make_learner(db):
+    """make_learner(email, time_zone="UTC"): a user with a verified email address and a profile."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
+    from accounts.selectors import profile_for
+
+    def make(email="learner@example.com", time_zone="UTC"):
+        user = get_user_model().objects.create_user(username=email.split("@")[0], email=email, password="x")
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        profile = profile_for(user)
+        profile.time_zone = time_zone
+        profile.save()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def learner(make_learner):
+    return make_learner()
+
+
+@pytest.fixture
+def learner_client(client, learner):
+    client.force_login(learner)
+    return client
