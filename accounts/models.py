@@ -1,3 +1,58 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 
-# Create your models here.
+from accounts.time_zones import DEFAULT_TIME_ZONE, validate_time_zone
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+HOUR_CHOICES = [(hour, f"{hour:02d}:00") for hour in range(24)]
+
+
+class Profile(models.Model):
+    """A learner's settings: where they are, and when they want their weekly reminder."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    time_zone = models.CharField(
+        max_length=64,
+        default=DEFAULT_TIME_ZONE,
+        validators=[validate_time_zone],
+        help_text="IANA time zone name, e.g. Europe/London. Reminders use this local time.",
+    )
+    reminder_weekday = models.PositiveSmallIntegerField(
+        "reminder day", choices=Weekday.choices, default=Weekday.MONDAY
+    )
+    reminder_hour = models.PositiveSmallIntegerField(
+        "reminder time", choices=HOUR_CHOICES, default=8, validators=[MaxValueValidator(23)]
+    )
+    reminders_enabled = models.BooleanField("weekly reminders", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reminder_weekday__lte=6), name="accounts_profile_weekday_0_6"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reminder_hour__lte=23), name="accounts_profile_hour_0_23"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Profile of {self.user}"
+
+    @property
+    def reminder_summary(self):
+        if not self.reminders_enabled:
+            return "Weekly reminders are off."
+        day = Weekday(self.reminder_weekday).label
+        return f"Weekly reminder every {day} at {self.reminder_hour:02d}:00 ({self.time_zone})."

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "allauth",
+    "allauth.account",
     "careers",
     "accounts",
 ]
@@ -50,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -75,6 +78,11 @@ TEMPLATES = [
 
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -116,11 +124,81 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Career Pathways <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Accounts (django-allauth): email + password, no usernames typed, verification link mandatory.
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/dashboard/"
+LOGOUT_REDIRECT_URL = "/"
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"  # email links use SITE_URL
+ACCOUNT_FORMS = {  # allauth's forms with our wording; sign-up also takes the browser's time zone
+    "signup": "accounts.forms.SignupForm",
+    "login": "accounts.forms.LoginForm",
+    "add_email": "accounts.forms.AddEmailForm",
+    "change_password": "accounts.forms.ChangePasswordForm",
+    "set_password": "accounts.forms.SetPasswordForm",
+    "reset_password": "accounts.forms.ResetPasswordForm",
+    "reset_password_from_key": "accounts.forms.ResetPasswordKeyForm",
+}
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"  # auth.User keeps a username; allauth generates it
+ACCOUNT_USER_DISPLAY = "accounts.adapter.user_display"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False  # a link, not a code
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # the link shows a page whose button (POST) confirms
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True  # only in the browser that signed up
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # tell people when their password or email addresses change
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Career Pathways] "
+ACCOUNT_SESSION_REMEMBER = None  # "Remember me" checkbox; unticked ends the session with the browser
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_PREVENT_ENUMERATION = True
+# {} keeps allauth's default limits (login_failed "10/m/ip,5/5m/key", signup "20/m/ip", ...);
+# ACCOUNT_RATE_LIMITS=0 turns them all off (e.g. for load tests). Counted in the default cache.
+ACCOUNT_RATE_LIMITS = {} if env_bool("ACCOUNT_RATE_LIMITS", True) else False
+# Proxies in front of the app that set X-Forwarded-For: rate limits count per client IP, not per proxy.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
 CELERY_BROKER_URL = env_url(
     "CELERY_BROKER_URL",
     env_url("REDIS_URL", "filesystem://", schemes=("redis", "rediss")),
     schemes=("redis", "rediss", "filesystem", "sqla+sqlite"),
 )
+
+# Celery (config/celery.py reads every CELERY_* setting). `make run` needs no Redis: its default broker
+# is plain files under var/broker, shared by the web, worker and beat processes of one machine.
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(VAR_DIR / "broker" / "queue"),
+        "data_folder_out": str(VAR_DIR / "broker" / "queue"),
+        "control_folder": str(VAR_DIR / "broker" / "control"),
+        "processed_folder": str(VAR_DIR / "broker" / "processed"),
+        "store_processed": False,  # delete messages once consumed
+    }
+    for _folder in ("data_folder_in", "control_folder", "processed_folder"):
+        Path(CELERY_BROKER_TRANSPORT_OPTIONS[_folder]).mkdir(parents=True, exist_ok=True)
+CELERY_TASK_ACKS_LATE = True  # a task whose worker dies mid-way is redelivered, not lost...
+CELERY_TASK_REJECT_ON_WORKER_LOST = True  # ...also when the worker process is killed
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a busy worker does not hoard queued tasks
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True  # wait for a broker that starts after the worker
+CELERY_TASK_IGNORE_RESULT = True  # no result backend: tasks record their effects in the database
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-weekly-reminders": {"task": "careers.tasks.dispatch_reminders", "schedule": 300.0},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# The default cache also counts allauth's rate limits: in Redis, all web processes share the counts.
+_CACHE_REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss")) or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_REDIS_URL}
+        if _CACHE_REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SITE_URL.startswith("https://")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

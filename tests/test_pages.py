@@ -77,7 +77,7 @@ def test_home_explains_the_app_and_features_pathways(client, pathways):
     assert "includeIndicatorStyles" in html
     for slug in pathways:
         assert Pathway.objects.get(slug=slug).get_absolute_url() in html
-    assert re.search(rf'href="{reverse("careers:catalogue")}"[^>]*>Start free<', html)
+    assert re.search(r'href="/accounts/signup/"[^>]*>Sign up free<', html)
 
 
 def test_home_without_pathways(client):
