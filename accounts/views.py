@@ -1,11 +1,16 @@
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import PreferencesForm
-from accounts.selectors import profile_for
+from accounts.selectors import masked_email, profile_for
+from accounts.services import turn_off_reminders
+from accounts.tokens import user_id_from_unsubscribe_token
+from careers import selectors as careers_selectors
 from careers import services as careers_services
 
 # Changing any of these moves the learner's next weekly reminder.
@@ -16,7 +21,10 @@ SCHEDULE_FIELDS = {"time_zone", "reminder_weekday", "reminder_hour"}
 @require_http_methods(["GET", "HEAD", "POST"])
 def preferences(request):
     profile = profile_for(request.user)
-    context = {"reminder_summary": profile.reminder_summary}
+    context = {
+        "reminder_summary": profile.reminder_summary,
+        "enrolments": careers_selectors.reminder_settings_for(request.user),
+    }
     if request.method == "POST":
         form = PreferencesForm(request.POST, instance=profile)
         if form.is_valid():
@@ -29,3 +37,18 @@ def preferences(request):
         return render(request, "accounts/preferences.html", {**context, "form": form}, status=400)
     form = PreferencesForm(instance=profile)
     return render(request, "accounts/preferences.html", {**context, "form": form})
+
+
+@csrf_exempt  # mail clients POST here without a session (RFC 8058 one-click); the token is the proof
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request, token):
+    """GET asks (mail scanners follow links and must not unsubscribe anyone); POST turns the
+    weekly reminders off. Links in old emails keep working."""
+    user_id = user_id_from_unsubscribe_token(token)
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    if user is None:
+        return render(request, "accounts/unsubscribe_invalid.html", status=400)
+    if request.method == "POST":
+        turn_off_reminders(user)
+        return render(request, "accounts/unsubscribed.html", {"email": masked_email(user.email)})
+    return render(request, "accounts/unsubscribe.html", {"email": masked_email(user.email)})

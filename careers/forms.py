@@ -76,17 +76,17 @@ class EnrolForm(forms.Form):
 
 
 class TickForm(forms.Form):
-    """A tick sets a state. The checkbox posts "true" after a hidden "false", so the last
-    value wins: "false" alone means not done."""
+    """A yes/no state, as "true" or "false". A checkbox posts "true" after a hidden "false",
+    so the last value wins: "false" alone means no."""
 
-    done = forms.CharField()
+    def __init__(self, data, field="done"):
+        values = data.getlist(field)
+        self.field_name = field
+        super().__init__({field: values[-1] if values else ""})
+        self.fields[field] = forms.CharField()
 
-    def __init__(self, data):
-        values = data.getlist("done")
-        super().__init__({"done": values[-1] if values else ""})
-
-    def clean_done(self):
-        value = self.cleaned_data["done"]
+    def clean(self):
+        value = self.cleaned_data.get(self.field_name)
         if value not in {"true", "false"}:
-            raise forms.ValidationError('done must be "true" or "false".')
-        return value == "true"
+            raise forms.ValidationError({self.field_name: f'{self.field_name} must be "true" or "false".'})
+        return {self.field_name: value == "true"}

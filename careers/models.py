@@ -197,6 +197,11 @@ class Enrolment(models.Model):
     # Days spent paused, which push the plan back so a pause does not leave the learner behind.
     paused_days = models.PositiveIntegerField(default=0)
     left_at = models.DateTimeField(null=True, blank=True)
+    reminders_enabled = models.BooleanField(
+        default=True, help_text="The learner can mute one pathway's reminders and keep the others."
+    )
+    # When this enrolment's next weekly reminder falls due (UTC), kept by careers.reminders.
+    next_reminder_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -204,6 +209,7 @@ class Enrolment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "pathway"], name="one_enrolment_per_pathway"),
         ]
+        indexes = [models.Index(fields=["next_reminder_at"], name="enrolment_reminder_due")]
 
     def __str__(self):
         return f"{self.user} on {self.pathway}"
@@ -235,3 +241,25 @@ class ActionItemCompletion(models.Model):
 
     def __str__(self):
         return f"{self.action_item} done {self.done_at:%Y-%m-%d}"
+
+
+class ReminderLog(models.Model):
+    """One weekly reminder of one enrolment. The row is written (claimed) before the email is
+    sent, and its uniqueness is what makes the reminder go out once per enrolment and week."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="reminders")
+    week = models.DateField(help_text="Monday of the learner's local week the reminder is for.")
+    claimed_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # While a worker is sending, no other worker may: a re-queued claim cannot go out twice.
+    sending_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "week"], name="one_reminder_per_week"),
+        ]
+        indexes = [models.Index(fields=["sent_at", "claimed_at"], name="reminder_unsent")]
+
+    def __str__(self):
+        return f"Reminder for {self.enrolment} in the week of {self.week}"

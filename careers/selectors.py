@@ -282,3 +282,13 @@ def task_of(enrolment, task_id):
 
 def action_item_of(enrolment, action_item_id):
     return get_object_or_404(ActionItem, pk=action_item_id, pathway=enrolment.pathway_id)
+
+
+def reminder_settings_for(user):
+    """The pathways a learner follows, for the per-pathway reminder switches."""
+    return list(
+        Enrolment.objects.filter(user=user)
+        .exclude(status=Enrolment.Status.LEFT)
+        .select_related("pathway")
+        .order_by("created_at", "pk")
+    )

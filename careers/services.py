@@ -4,8 +4,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from careers import guides
+from accounts.selectors import profile_for
+from careers import guides, reminders
 from careers.models import (
     ActionItemCompletion,
     Enrolment,
@@ -236,27 +238,30 @@ class EnrolmentClosed(Exception):
     """The learner left this pathway: its history can be read but not changed."""
 
 
-def enrol(user, pathway, start_date):
+def enrol(user, pathway, start_date, now=None):
     """Enrol `user` in `pathway`. Returns (enrolment, created).
 
     Enrolling again in a pathway one follows changes nothing; enrolling again after leaving it
     re-opens the same enrolment from the new start date, with its ticks kept.
     """
+    now = now or timezone.now()
     enrolment = Enrolment.objects.filter(user=user, pathway=pathway).first()
     if enrolment is None:
         try:
             with transaction.atomic():
-                return Enrolment.objects.create(user=user, pathway=pathway, start_date=start_date), True
+                enrolment = Enrolment.objects.create(user=user, pathway=pathway, start_date=start_date)
         except IntegrityError:  # a double submit won the race: theirs is the enrolment
             return Enrolment.objects.get(user=user, pathway=pathway), False
-    if enrolment.status == Enrolment.Status.LEFT:
+    elif enrolment.status == Enrolment.Status.LEFT:
         enrolment.status = Enrolment.Status.ACTIVE
         enrolment.start_date = start_date
         enrolment.left_at = enrolment.paused_at = None
         enrolment.paused_days = 0
         enrolment.save()
-        return enrolment, True
-    return enrolment, False
+    else:
+        return enrolment, False
+    reminders.reschedule([enrolment], profile_for(user), now)
+    return enrolment, True
 
 
 def pause(enrolment, now):
@@ -271,6 +276,7 @@ def resume(enrolment, now):
         _end_pause(enrolment, now)
         enrolment.status = Enrolment.Status.ACTIVE
         enrolment.save(update_fields=["status", "paused_at", "paused_days"])
+        reminders.reschedule([enrolment], profile_for(enrolment.user), now)
 
 
 def leave(enrolment, now):
@@ -279,6 +285,24 @@ def leave(enrolment, now):
         enrolment.status = Enrolment.Status.LEFT
         enrolment.left_at = now
         enrolment.save(update_fields=["status", "paused_at", "paused_days", "left_at"])
+
+
+def set_reminders(enrolment, enabled, now):
+    """Turn one pathway's weekly reminder on or off; the learner's other pathways keep theirs."""
+    enrolment.reminders_enabled = enabled
+    enrolment.save(update_fields=["reminders_enabled"])
+    if enabled:
+        reminders.reschedule([enrolment], profile_for(enrolment.user), now)
+
+
+def reschedule_reminders(user, now):
+    """After a change of reminder day, hour or time zone: every enrolment's next slot moves."""
+    reminders.reschedule(Enrolment.objects.filter(user=user), profile_for(user), now)
+
+
+def send_preview(enrolment, now):
+    """Email this week's reminder now, as a preview: it does not count as the week's reminder."""
+    reminders.build_message(enrolment, now).send()
 
 
 def _end_pause(enrolment, now):

@@ -184,3 +184,32 @@ def _tick(request, enrolment, set_done, item, context):
     return redirect(
         _safe_next(request, request.POST.get("next"), fallback=enrolment.pathway.get_absolute_url())
     )
+
+
+@learner_required
+@require_POST
+def set_reminders(request, enrolment_id):
+    enrolment = selectors.owned_enrolment(request.user, enrolment_id)
+    form = TickForm(request.POST, field="enabled")
+    if not form.is_valid():
+        return HttpResponseBadRequest(form.errors["enabled"][0])
+    enabled = form.cleaned_data["enabled"]
+    services.set_reminders(enrolment, enabled, timezone.now())
+    state = "on" if enabled else "off"
+    messages.success(request, f"Weekly reminder for “{enrolment.pathway.title}” turned {state}.")
+    return redirect(
+        _safe_next(request, request.POST.get("next"), fallback=resolve_url("accounts:preferences"))
+    )
+
+
+@learner_required
+@require_POST
+def send_preview(request, enrolment_id):
+    enrolment = selectors.owned_enrolment(request.user, enrolment_id)
+    services.send_preview(enrolment, timezone.now())
+    messages.success(
+        request, f"This week's email for “{enrolment.pathway.title}” is on its way to {request.user.email}."
+    )
+    return redirect(
+        _safe_next(request, request.POST.get("next"), fallback=resolve_url("accounts:preferences"))
+    )
