@@ -21,7 +21,7 @@ PORT ?= 8000
 ARGS ?=
 
 # Debian packages the test suite needs. Add more here (redis-server, chromium, ...).
-DEBIAN_TEST_PACKAGES := postgresql
+DEBIAN_TEST_PACKAGES := postgresql chromium redis-server
 # Debian's python3 can only create virtualenvs with python3-venv; needed only while .venv is missing.
 DEBIAN_VENV_PACKAGES := $(if $(wildcard $(BIN)/pip),,$(shell \
 	$(SYSTEM_PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || echo python3-venv))
@@ -29,6 +29,8 @@ DEBIAN_VENV_PACKAGES := $(if $(wildcard $(BIN)/pip),,$(shell \
 # Environment for each kind of run. Tests run production-like (DEBUG off), so they need a key.
 DEV_ENV := DEBUG=1
 TEST_ENV := DEBUG=0 SECRET_KEY=insecure-key-for-tests-only
+# `make run`: e-mails are printed and saved in var/mail/. CELERY_BROKER_URL, if set, passes through.
+RUN_ENV := $(DEV_ENV) EMAIL_BACKEND=config.email_backends.FileAndConsoleEmailBackend
 FIXTURES_DB := $(CURDIR)/var/fixtures.sqlite3
 FIXTURES_ENV := DEBUG=1 DATABASE_URL=sqlite:///$(FIXTURES_DB)
 
@@ -73,14 +75,15 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 system-packages:  ## Install the Debian packages the tests need, if missing (as root)
 	@$(call ensure-debian-packages,$(DEBIAN_VENV_PACKAGES) $(DEBIAN_TEST_PACKAGES))
 
-run: install  ## Migrate, load the pathways and serve the app at http://127.0.0.1:8000/
-	@mkdir -p var
+run: install  ## Migrate, load the pathways, serve the app at http://127.0.0.1:8000/ + Celery worker and beat
+	@mkdir -p var/mail var/broker
 	$(DEV_ENV) $(MANAGE) migrate --noinput
 	$(DEV_ENV) $(MANAGE) loaddata fixtures/pathways.json
 	@echo
-	@echo "    Open http://$(HOST):$(PORT)/    (Ctrl-C stops the server)"
+	@echo "    Open http://$(HOST):$(PORT)/    (Ctrl-C stops the server, the Celery worker and beat)"
+	@echo "    E-mails are printed below and saved in var/mail/"
 	@echo
-	$(DEV_ENV) $(MANAGE) runserver $(HOST):$(PORT)
+	$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start --port $(PORT)
 
 test: system-packages install  ## Run the test suite on a throwaway PostgreSQL (ARGS="..." for pytest)
 	$(TEST_ENV) $(BIN)/pytest $(ARGS)
