@@ -34,7 +34,9 @@ def utc(*args):
 
 def test_slot_is_the_chosen_day_and_hour_in_the_learners_zone():
     assert reminders.slot_of_week(MONDAY, profile()) == utc(2026, 3, 2, 8)
-    assert reminders.slot_of_week(MONDAY, profile(weekday=2, hour=18, time_zone="Asia/Tokyo")) == utc(2026, 3, 4, 9)
+    assert reminders.slot_of_week(MONDAY, profile(weekday=2, hour=18, time_zone="Asia/Tokyo")) == utc(
+        2026, 3, 4, 9
+    )
     assert reminders.slot_of_week(MONDAY, profile(time_zone="America/New_York")) == utc(2026, 3, 2, 13)
 
 
@@ -42,7 +44,9 @@ def test_week_boundaries_follow_the_learners_zone():
     sunday_night_utc = utc(2026, 3, 8, 20)  # already Monday 9 March in Auckland
     assert reminders.week_of(sunday_night_utc, profile()) == MONDAY
     assert reminders.week_of(sunday_night_utc, profile(time_zone="Pacific/Auckland")) == date(2026, 3, 9)
-    assert reminders.week_of(utc(2026, 3, 2, 3), profile(time_zone="America/Los_Angeles")) == date(2026, 2, 23)
+    assert reminders.week_of(utc(2026, 3, 2, 3), profile(time_zone="America/Los_Angeles")) == date(
+        2026, 2, 23
+    )
 
 
 def test_daylight_saving_keeps_the_local_hour():
@@ -237,7 +241,9 @@ def test_a_send_that_fails_then_succeeds_sends_one_email(enrolled):
     enrolled()
     now = utc(2026, 3, 2, 9)
     [log] = reminders.dispatch(now, lambda log: None)
-    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=smtplib.SMTPServerDisconnected):
+    with mock.patch(
+        "django.core.mail.EmailMultiAlternatives.send", side_effect=smtplib.SMTPServerDisconnected
+    ):
         with pytest.raises(smtplib.SMTPServerDisconnected):
             reminders.send(log.id, now)
     log.refresh_from_db()
@@ -257,7 +263,9 @@ def test_the_celery_task_retries_transient_errors_and_releases_on_final_failure(
     now = utc(2026, 3, 2, 9)
     [log] = reminders.dispatch(now, lambda log: None)
 
-    failing = mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=smtplib.SMTPServerDisconnected)
+    failing = mock.patch(
+        "django.core.mail.EmailMultiAlternatives.send", side_effect=smtplib.SMTPServerDisconnected
+    )
     with failing, mock.patch.object(send_reminder, "retry", side_effect=send_reminder.retry) as retry:
         result = send_reminder.apply(args=[log.id, now.isoformat()], throw=False)
     assert result.failed()
@@ -296,7 +304,9 @@ def test_dispatch_queries_do_not_grow_with_the_number_of_learners(enrolled, djan
         for n in range(start, start + count):
             enrolled(f"l{n}@example.com")
         with CaptureQueriesContext(connection) as captured:
-            sent = reminders.dispatch(utc(2026, 3, 2 + start // 100, 9), lambda log: reminders.send(log.id, utc(2026, 3, 2, 9)))
+            sent = reminders.dispatch(
+                utc(2026, 3, 2 + start // 100, 9), lambda log: reminders.send(log.id, utc(2026, 3, 2, 9))
+            )
         return len(captured.captured_queries) / len(sent)
 
     small = queries_per_reminder(3, 0)
@@ -318,7 +328,9 @@ def test_the_email(enrolled, settings):
     assert message.subject == "This week on your path to Speech AI Engineer: 2 tasks"
     assert message.to == ["learner@example.com"]
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert message.extra_headers["List-Unsubscribe"].startswith("<https://careers.example.org/accounts/unsubscribe/")
+    assert message.extra_headers["List-Unsubscribe"].startswith(
+        "<https://careers.example.org/accounts/unsubscribe/"
+    )
     text = message.body
     assert "Week 2 of 24 · Foundation in Speech Processing (Weeks 1–6)" in text
     assert "- Learn audio feature extraction with librosa and torchaudio" in text

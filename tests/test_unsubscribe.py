@@ -75,7 +75,9 @@ def test_mute_one_pathway(learner_client, learner, speech_pathway):
     enrolment, _ = enrol(learner, speech_pathway, date.today())
     page = learner_client.get(reverse("accounts:preferences")).content.decode()
     assert speech_pathway.title in page and "Weekly email on." in page
-    response = learner_client.post(reverse("careers:set_reminders", args=[enrolment.id]), {"enabled": "false"})
+    response = learner_client.post(
+        reverse("careers:set_reminders", args=[enrolment.id]), {"enabled": "false"}
+    )
     assert response.status_code == 302
     enrolment.refresh_from_db()
     assert not enrolment.reminders_enabled
@@ -99,7 +101,10 @@ def test_send_this_weeks_email_now(learner_client, learner, speech_pathway):
 def test_reminder_controls_belong_to_their_owner(client, make_learner, speech_pathway):
     enrolment, _ = enrol(make_learner("owner@example.com"), speech_pathway, date.today())
     client.force_login(make_learner("other@example.com"))
-    assert client.post(reverse("careers:set_reminders", args=[enrolment.id]), {"enabled": "false"}).status_code == 404
+    assert (
+        client.post(reverse("careers:set_reminders", args=[enrolment.id]), {"enabled": "false"}).status_code
+        == 404
+    )
     assert client.post(reverse("careers:send_preview", args=[enrolment.id])).status_code == 404
     assert mail.outbox == []
     enrolment.refresh_from_db()

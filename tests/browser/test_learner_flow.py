@@ -24,7 +24,9 @@ def sign_up_and_confirm(page, email):
     page.get_by_role("link", name="Sign up").first.click()
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill("a-long-passphrase-9")
-    page.get_by_label(re.compile("Password \\(again\\)|Confirm password|Repeat password")).fill("a-long-passphrase-9")
+    page.get_by_label(re.compile("Password \\(again\\)|Confirm password|Repeat password")).fill(
+        "a-long-passphrase-9"
+    )
     page.get_by_role("button", name=re.compile("Sign up|Create")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your inbox")
 
