@@ -58,7 +58,7 @@ else \
 fi
 endef
 
-.PHONY: help install .venv system-packages run test lint fixtures clean
+.PHONY: help install .venv system-packages run test bench lint fixtures clean
 
 help:  ## List the targets
 	@grep -E '^[a-z.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -87,6 +87,9 @@ run: install  ## Migrate, load the pathways, serve the app at http://127.0.0.1:8
 
 test: system-packages install  ## Run the test suite on a throwaway PostgreSQL (ARGS="..." for pytest)
 	$(TEST_ENV) $(BIN)/pytest $(ARGS)
+
+bench: system-packages install  ## Benchmarks that print numbers (weekly reminders for 10,000 learners)
+	$(TEST_ENV) $(BIN)/pytest bench -q -p no:randomly $(ARGS)
 
 lint: install  ## Check the code with ruff
 	$(BIN)/ruff check .

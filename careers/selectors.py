@@ -186,7 +186,7 @@ def _enrolments_with_content():
     phases = Phase.objects.order_by("order").prefetch_related(
         Prefetch("tasks", queryset=Task.objects.order_by("order"))
     )
-    return Enrolment.objects.select_related("pathway").prefetch_related(
+    return Enrolment.objects.select_related("pathway", "user__profile").prefetch_related(
         Prefetch("pathway__phases", queryset=phases),
         Prefetch("pathway__action_items", queryset=ActionItem.objects.order_by("order")),
         "task_completions",

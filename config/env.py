@@ -74,4 +74,11 @@ def env_database(name, default):
         raise ImproperlyConfigured(f"{name} must be a sqlite:// or postgres:// URL, not {value!r}")
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["CONN_MAX_AGE"] = 0
+        # The web process and the Celery worker write to the same file on a laptop: wait for the
+        # lock instead of failing with "database is locked".
+        config["OPTIONS"] = {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL;",
+        }
     return config

@@ -398,9 +398,12 @@ def redis_server():
 
 def _drop_broker_connections(app):
     """Forget pooled broker connections, so the next message goes to the broker now configured."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    from kombu import pools
+
+    # kombu keeps pools in a process-wide registry keyed by broker URL: closing one there and
+    # asking again later hands back the closed pool, so the registry is emptied as a whole.
+    pools.reset()
+    app._pool = None
     app.amqp._producer_pool = None
 
 

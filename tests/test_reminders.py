@@ -3,6 +3,7 @@ claiming exactly once, the email itself, and the operator's command."""
 
 import smtplib
 import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 from types import SimpleNamespace
@@ -257,7 +258,7 @@ def test_a_send_that_fails_then_succeeds_sends_one_email(enrolled):
 
 @pytest.mark.django_db
 def test_the_celery_task_retries_transient_errors_and_releases_on_final_failure(
-    enrolled, django_capture_on_commit_callbacks
+    enrolled, django_capture_on_commit_callbacks, settings
 ):
     enrolment = enrolled()
     now = utc(2026, 3, 2, 9)
@@ -276,13 +277,9 @@ def test_the_celery_task_retries_transient_errors_and_releases_on_final_failure(
     assert enrolment.next_reminder_at is not None and enrolment.next_reminder_at > now
 
     later = enrolment.next_reminder_at
-    conf = send_reminder.app.conf
-    eager, conf.task_always_eager = conf.task_always_eager, True
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            dispatch_reminders.apply(kwargs={"now": later.isoformat()})
-    finally:
-        conf.task_always_eager = eager
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch_reminders.apply(kwargs={"now": later.isoformat()})
     assert len(mail.outbox) == 1
 
 
@@ -362,3 +359,31 @@ def test_command_refuses_a_malformed_moment():
 
     with pytest.raises(CommandError, match="ISO 8601"):
         call_command("send_weekly_reminders", "--now", "next monday")
+
+
+# --- End to end: beat's task on a real worker, over a real Redis ------------------------------------
+
+
+def wait_for(condition, seconds=15):
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return condition()
+
+
+def test_a_real_worker_delivers_the_reminder_once(celery_worker_on_redis, enrolled):
+    enrolment = enrolled()
+    now = "2026-03-02T09:00:00+00:00"
+
+    dispatch_reminders.delay(now=now)
+    assert wait_for(lambda: ReminderLog.objects.filter(enrolment=enrolment, sent_at__isnull=False).exists())
+    assert wait_for(lambda: len(mail.outbox) == 1)
+    assert mail.outbox[0].subject.startswith("This week on your path to Speech AI Engineer")
+
+    # Re-runs in the same week send nothing; the next week's run (queued after them, and the solo
+    # worker takes tasks in order) proves they were processed.
+    dispatch_reminders.delay(now="2026-03-02T09:15:00+00:00")
+    dispatch_reminders.delay(now="2026-03-04T12:00:00+00:00")
+    dispatch_reminders.delay(now="2026-03-09T08:30:00+00:00")
+    assert wait_for(lambda: len(mail.outbox) == 2)
+    assert [log.week for log in ReminderLog.objects.order_by("week")] == [date(2026, 3, 2), date(2026, 3, 9)]
