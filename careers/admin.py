@@ -1,4 +1,4 @@
-"""Authoring admin for pathways.
+"""Admin: authoring pathways, and looking up enrolments and reminders.
 
 Django's admin cannot nest inlines, so a pathway's phases are edited inline for their order, title and
 duration, and each phase links to its own page where its tasks and resources are edited.
@@ -10,10 +10,12 @@ from django.db import models
 
 from careers.models import (
     ActionItem,
+    Enrolment,
     FaqEntry,
     Pathway,
     Phase,
     RealityCheckItem,
+    ReminderLog,
     Resource,
     SkillToLearn,
     Task,
@@ -113,3 +115,20 @@ class PhaseAdmin(admin.ModelAdmin):
     ordering = ("pathway__title", "order")
     fields = ("pathway", "order", "title", "duration_weeks", "duration_label", "summary")
     inlines = (TaskInline, ResourceInline)
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(admin.ModelAdmin):
+    list_display = ["user", "pathway", "status", "start_date", "reminders_enabled", "next_reminder_at"]
+    list_filter = ["status", "reminders_enabled", "pathway"]
+    search_fields = ["user__email", "pathway__title"]
+    raw_id_fields = ["user"]
+    date_hierarchy = "start_date"
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(admin.ModelAdmin):
+    list_display = ["enrolment", "week", "claimed_at", "sent_at", "attempts"]
+    list_filter = ["week"]
+    search_fields = ["enrolment__user__email"]
+    raw_id_fields = ["enrolment"]
