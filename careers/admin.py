@@ -103,6 +103,11 @@ class ResourceInline(CompactInline):
     model = Resource
     fields = ("order", "title", "url")
     ordering = ("order",)
+    # A link typed without a scheme is https (Django 6's default, asked for explicitly until then).
+    formfield_overrides = {
+        **CompactInline.formfield_overrides,
+        models.URLField: {"assume_scheme": "https"},
+    }
 
 
 @admin.register(Phase)
