@@ -110,10 +110,13 @@ def claim(enrolment, now):
     profile = enrolment.user.profile
     decision = decide(enrolment, profile, now)
     with transaction.atomic():
-        moved = Enrolment.objects.filter(pk=enrolment.pk, next_reminder_at=enrolment.next_reminder_at)
-        if enrolment.next_reminder_at is None:
-            moved = Enrolment.objects.filter(pk=enrolment.pk, next_reminder_at__isnull=True)
-        if not moved.update(next_reminder_at=decision.next_at) or decision.send_week is None:
+        as_read = (
+            {"next_reminder_at": enrolment.next_reminder_at}
+            if enrolment.next_reminder_at
+            else {"next_reminder_at__isnull": True}
+        )
+        moved = Enrolment.objects.filter(pk=enrolment.pk, **as_read).update(next_reminder_at=decision.next_at)
+        if not moved or decision.send_week is None:
             return None
         log, created = ReminderLog.objects.get_or_create(
             enrolment=enrolment, week=decision.send_week, defaults={"claimed_at": now}

@@ -250,11 +250,20 @@ def dashboard_for(user, now):
 
 
 def progress_in(user, pathway, now):
-    """The learner's enrolment in `pathway` with its progress, or None when not enrolled."""
+    """The learner's enrolment in `pathway` (as given by `pathway_detail`, content prefetched)
+    with its progress, or None when not enrolled."""
     if not user.is_authenticated:
         return None
-    enrolment = _enrolments_with_content().filter(user=user, pathway=pathway).first()
-    return progress_of(enrolment, time_zone_of(user), now) if enrolment else None
+    enrolment = (
+        Enrolment.objects.filter(user=user, pathway=pathway)
+        .select_related("user__profile")
+        .prefetch_related("task_completions", "action_item_completions")
+        .first()
+    )
+    if enrolment is None:
+        return None
+    enrolment.pathway = pathway
+    return progress_of(enrolment, time_zone_of(user), now)
 
 
 def enrolment_progress(enrolment, now):
