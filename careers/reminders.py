@@ -58,11 +58,10 @@ def next_slot(moment, profile):
 
 
 def reschedule(enrolments, profile, now):
-    """Point each enrolment at its next slot after `now` (on enrolling, resuming, or a change of
-    day, hour or time zone). A week whose reminder went out is not sent again: its log stays."""
-    for enrolment in enrolments:
-        enrolment.next_reminder_at = next_slot(now, profile)
-        Enrolment.objects.filter(pk=enrolment.pk).update(next_reminder_at=enrolment.next_reminder_at)
+    """Point the `enrolments` (a queryset, all the learner's) at the next slot after `now`: on
+    enrolling, resuming, or a change of day, hour or time zone. A week whose reminder went out is
+    not sent again: its log stays."""
+    enrolments.update(next_reminder_at=next_slot(now, profile))
 
 
 # --- Who ----------------------------------------------------------------------------------------
@@ -171,9 +170,10 @@ def subject_for(progress):
     return f"This week on your path to {goal}: all caught up"
 
 
-def build_message(enrolment, now):
-    """The "This week" email of `enrolment` at `now`, with one-click unsubscribe (RFC 8058)."""
-    progress = selectors.enrolment_progress(enrolment, now)
+def build_message(enrolment_id, now):
+    """The "This week" email of an enrolment at `now`, with one-click unsubscribe (RFC 8058)."""
+    progress = selectors.enrolment_progress(enrolment_id, now)
+    enrolment = progress.enrolment
     user = enrolment.user
     unsubscribe = unsubscribe_url(user)
     context = {
@@ -209,9 +209,9 @@ def send(log_id, now):
     )
     if not lease.update(sending_until=started + SENDING_LEASE, attempts=F("attempts") + 1):
         return None
-    log = ReminderLog.objects.select_related("enrolment__user__profile", "enrolment__pathway").get(pk=log_id)
+    enrolment_id = ReminderLog.objects.values_list("enrolment_id", flat=True).get(pk=log_id)
     try:
-        message = build_message(log.enrolment, now)
+        message = build_message(enrolment_id, now)
         message.send()
     except Exception:
         ReminderLog.objects.filter(pk=log_id).update(sending_until=None)

@@ -266,9 +266,9 @@ def progress_in(user, pathway, now):
     return progress_of(enrolment, time_zone_of(user), now)
 
 
-def enrolment_progress(enrolment, now):
-    """Progress of one enrolment (after a tick, say), re-read from the database."""
-    enrolment = _enrolments_with_content().get(pk=enrolment.pk)
+def enrolment_progress(enrolment_id, now):
+    """Progress of one enrolment (after a tick, say), read from the database."""
+    enrolment = _enrolments_with_content().get(pk=enrolment_id)
     return progress_of(enrolment, time_zone_of(enrolment.user), now)
 
 

@@ -260,7 +260,7 @@ def enrol(user, pathway, start_date, now=None):
         enrolment.save()
     else:
         return enrolment, False
-    reminders.reschedule([enrolment], profile_for(user), now)
+    reminders.reschedule(Enrolment.objects.filter(pk=enrolment.pk), profile_for(user), now)
     return enrolment, True
 
 
@@ -276,7 +276,7 @@ def resume(enrolment, now):
         _end_pause(enrolment, now)
         enrolment.status = Enrolment.Status.ACTIVE
         enrolment.save(update_fields=["status", "paused_at", "paused_days"])
-        reminders.reschedule([enrolment], profile_for(enrolment.user), now)
+        reminders.reschedule(Enrolment.objects.filter(pk=enrolment.pk), profile_for(enrolment.user), now)
 
 
 def leave(enrolment, now):
@@ -292,7 +292,7 @@ def set_reminders(enrolment, enabled, now):
     enrolment.reminders_enabled = enabled
     enrolment.save(update_fields=["reminders_enabled"])
     if enabled:
-        reminders.reschedule([enrolment], profile_for(enrolment.user), now)
+        reminders.reschedule(Enrolment.objects.filter(pk=enrolment.pk), profile_for(enrolment.user), now)
 
 
 def reschedule_reminders(user, now):
@@ -302,7 +302,7 @@ def reschedule_reminders(user, now):
 
 def send_preview(enrolment, now):
     """Email this week's reminder now, as a preview: it does not count as the week's reminder."""
-    reminders.build_message(enrolment, now).send()
+    reminders.build_message(enrolment.id, now).send()
 
 
 def _end_pause(enrolment, now):

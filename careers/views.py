@@ -174,7 +174,7 @@ def _tick(request, enrolment, set_done, item, context):
     except services.EnrolmentClosed:
         return HttpResponse("You left this pathway: rejoin it to tick tasks again.", status=409)
     if request.htmx:
-        progress = selectors.enrolment_progress(enrolment, timezone.now())
+        progress = selectors.enrolment_progress(enrolment.id, timezone.now())
         page = _safe_next(
             request, request.htmx.current_url_abs_path, fallback=enrolment.pathway.get_absolute_url()
         )
