@@ -16,6 +16,8 @@ INSTALLED := $(VENV)/.installed
 # Where `make run` serves the app (make run PORT=8001, or HOST=0.0.0.0 to listen on all interfaces).
 HOST = 127.0.0.1
 PORT ?= 8000
+# Links in e-mails must open the server `make run` started.
+SITE_URL = http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
 # Extra pytest arguments, e.g. make test ARGS="-k guides" or ARGS="tests/test_database.py -x".
 ARGS ?=
@@ -26,13 +28,15 @@ DEBIAN_TEST_PACKAGES := postgresql chromium redis-server
 DEBIAN_VENV_PACKAGES := $(if $(wildcard $(BIN)/pip),,$(shell \
 	$(SYSTEM_PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || echo python3-venv))
 
-# Environment for each kind of run. Tests run production-like (DEBUG off), so they need a key.
+# Environment for each kind of run. Tests run production-like (DEBUG off), so they need a key, and
+# ignore the laptop's .env.
 DEV_ENV := DEBUG=1
-TEST_ENV := DEBUG=0 SECRET_KEY=insecure-key-for-tests-only
+TEST_ENV := PYTHON_DOTENV_DISABLED=1 DEBUG=0 SECRET_KEY=insecure-key-for-tests-only
 # `make run`: e-mails are printed and saved in var/mail/. CELERY_BROKER_URL, if set, passes through.
-RUN_ENV := $(DEV_ENV) EMAIL_BACKEND=config.email_backends.FileAndConsoleEmailBackend
+MAIL_TO_FILES := EMAIL_BACKEND=config.email_backends.FileAndConsoleEmailBackend
+RUN_ENV = $(DEV_ENV) $(MAIL_TO_FILES) SITE_URL=$(SITE_URL)
 FIXTURES_DB := $(CURDIR)/var/fixtures.sqlite3
-FIXTURES_ENV := DEBUG=1 DATABASE_URL=sqlite:///$(FIXTURES_DB)
+FIXTURES_ENV := PYTHON_DOTENV_DISABLED=1 DEBUG=1 DATABASE_URL=sqlite:///$(FIXTURES_DB)
 
 MANAGE := $(BIN)/python manage.py
 
@@ -75,8 +79,11 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 system-packages:  ## Install the Debian packages the tests need, if missing (as root)
 	@$(call ensure-debian-packages,$(DEBIAN_VENV_PACKAGES) $(DEBIAN_TEST_PACKAGES))
 
-run: install  ## Migrate, load the pathways, serve the app at http://127.0.0.1:8000/ + Celery worker and beat
+run: install .env  ## Migrate, load the pathways, serve the app at http://127.0.0.1:8000/ + Celery worker and beat
 	@mkdir -p var/mail var/broker
+	@# Plain manage.py commands read .env: keep its SITE_URL on the port served now.
+	@grep -q '^SITE_URL=' .env && sed -i 's|^SITE_URL=.*|SITE_URL=$(SITE_URL)|' .env \
+		|| echo 'SITE_URL=$(SITE_URL)' >> .env
 	$(DEV_ENV) $(MANAGE) migrate --noinput
 	$(DEV_ENV) $(MANAGE) loaddata fixtures/pathways.json
 	@echo
@@ -84,6 +91,15 @@ run: install  ## Migrate, load the pathways, serve the app at http://127.0.0.1:8
 	@echo "    E-mails are printed below and saved in var/mail/"
 	@echo
 	$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start --port $(PORT)
+
+# The laptop's settings, so that `.venv/bin/python manage.py ...` works as `make run` does. Written
+# once; edit it freely (real environment variables win over it).
+.env:
+	@printf '%s\n' \
+		'# Settings for this laptop, read by config/settings.py; real environment variables win.' \
+		'# Written by `make run`, which keeps SITE_URL on the port it serves. Never used in production.' \
+		'$(DEV_ENV)' '$(MAIL_TO_FILES)' 'SITE_URL=$(SITE_URL)' > $@
+	@echo "Wrote .env (DEBUG on, e-mails to var/mail/) for manage.py commands on this laptop."
 
 test: system-packages install  ## Run the test suite on a throwaway PostgreSQL (ARGS="..." for pytest)
 	$(TEST_ENV) $(BIN)/pytest $(ARGS)

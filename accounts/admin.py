@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.utils import timezone
 
 from accounts.models import Profile
+from accounts.services import save_preferences
 
 
 @admin.register(Profile)
@@ -19,3 +21,7 @@ class ProfileAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     readonly_fields = ["created_at"]
     date_hierarchy = "created_at"
+
+    def save_model(self, request, obj, form, change):
+        # The same rule as the preferences page: a new day, hour or zone moves the next reminder.
+        save_preferences(profile=obj, changed_fields=form.changed_data, now=timezone.now())

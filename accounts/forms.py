@@ -2,7 +2,6 @@ from allauth.account import forms as allauth_forms
 from django import forms
 
 from accounts.models import Profile
-from accounts.selectors import profile_for
 from accounts.time_zones import clean_time_zone, time_zone_choices
 
 
@@ -57,7 +56,7 @@ class SignupForm(PlainFieldsMixin, allauth_forms.SignupForm):
         return clean_time_zone(self.cleaned_data.get("time_zone"))
 
     def signup(self, request, user):
-        profile = profile_for(user)
+        profile = user.profile  # made with the user (accounts.models.create_profile)
         profile.time_zone = self.cleaned_data.get("time_zone") or clean_time_zone(None)
         profile.save(update_fields=["time_zone"])
 

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 
 from accounts.time_zones import DEFAULT_TIME_ZONE, validate_time_zone
 
@@ -56,3 +58,13 @@ class Profile(models.Model):
             return "Weekly reminders are off."
         day = Weekday(self.reminder_weekday).label
         return f"Weekly reminder every {day} at {self.reminder_hour:02d}:00 ({self.time_zone})."
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="accounts.create_profile")
+def create_profile(sender, instance, created, raw=False, **kwargs):
+    """Every user has a Profile from the start (sign-up, createsuperuser, the admin, tests), so
+    reads are a plain `user.profile`. Fixtures being loaded (`raw`) bring their own."""
+    if created and not raw:
+        # By id, so `instance.profile` is read afresh: code that updates the new row (a test's
+        # update_or_create, say) is not hidden behind a cached copy.
+        Profile.objects.create(user_id=instance.pk)

@@ -7,20 +7,16 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import PreferencesForm
-from accounts.selectors import masked_email, profile_for
-from accounts.services import turn_off_reminders
+from accounts.selectors import masked_email
+from accounts.services import save_preferences, turn_off_reminders
 from accounts.tokens import user_id_from_unsubscribe_token
 from careers import selectors as careers_selectors
-from careers import services as careers_services
-
-# Changing any of these moves the learner's next weekly reminder.
-SCHEDULE_FIELDS = {"time_zone", "reminder_weekday", "reminder_hour"}
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def preferences(request):
-    profile = profile_for(request.user)
+    profile = request.user.profile
     context = {
         "reminder_summary": profile.reminder_summary,
         "enrolments": careers_selectors.reminder_settings_for(request.user),
@@ -28,9 +24,7 @@ def preferences(request):
     if request.method == "POST":
         form = PreferencesForm(request.POST, instance=profile)
         if form.is_valid():
-            form.save()
-            if SCHEDULE_FIELDS.intersection(form.changed_data):
-                careers_services.reschedule_reminders(request.user, timezone.now())
+            save_preferences(profile=form.instance, changed_fields=form.changed_data, now=timezone.now())
             messages.success(request, "Preferences saved.")
             return redirect("accounts:preferences")
         # The form keeps what was typed; the summary (computed before binding) shows what is saved.
@@ -49,6 +43,6 @@ def unsubscribe(request, token):
     if user is None:
         return render(request, "accounts/unsubscribe_invalid.html", status=400)
     if request.method == "POST":
-        turn_off_reminders(user)
+        turn_off_reminders(user=user)
         return render(request, "accounts/unsubscribed.html", {"email": masked_email(user.email)})
     return render(request, "accounts/unsubscribe.html", {"email": masked_email(user.email)})

@@ -7,7 +7,9 @@ duration, and each phase links to its own page where its tasks and resources are
 from django import forms
 from django.contrib import admin
 from django.db import models
+from django.utils import timezone
 
+from careers import services
 from careers.models import (
     ActionItem,
     Enrolment,
@@ -129,6 +131,41 @@ class EnrolmentAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "pathway__title"]
     raw_id_fields = ["user"]
     date_hierarchy = "start_date"
+    fields = [
+        "user",
+        "pathway",
+        "start_date",
+        "status",
+        "reminders_enabled",
+        "paused_at",
+        "paused_days",
+        "left_at",
+        "next_reminder_at",
+        "created_at",
+    ]
+    # Kept by the services below, as the learner's own buttons keep them.
+    readonly_fields = ["paused_at", "paused_days", "left_at", "next_reminder_at", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields + (["user", "pathway"] if obj else [])
+
+    def save_model(self, request, obj, form, change):
+        """Status and reminder switches go through the learner's services, never a bare save."""
+        now = timezone.now()
+        if not change:
+            enrolment, _created = services.enrol(
+                user=obj.user, pathway=obj.pathway, start_date=obj.start_date, now=now
+            )
+            obj.pk = enrolment.pk
+        else:
+            status, obj.status = obj.status, form.initial["status"]
+            enabled, obj.reminders_enabled = obj.reminders_enabled, form.initial["reminders_enabled"]
+            obj.save()
+            if "status" in form.changed_data:
+                services.change_status(enrolment=obj, status=status, now=now)
+            if "reminders_enabled" in form.changed_data:
+                services.set_reminders(enrolment=obj, enabled=enabled, now=now)
+        obj.refresh_from_db()
 
 
 @admin.register(ReminderLog)

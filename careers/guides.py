@@ -16,8 +16,9 @@ from pathlib import Path
 
 from django.utils.text import slugify
 
+from careers import horizons
+
 PRIORITIES = ("critical", "important", "nice_to_have")
-HORIZONS = ("this_week", "this_month", "next_90_days")
 REALITY_KINDS = ("love", "miss", "challenge")
 
 
@@ -78,7 +79,7 @@ class Guide:
     skills_to_learn: list[SkillToLearn] = field(default_factory=list)
     phases: list[Phase] = field(default_factory=list)
     reality_check: dict[str, list[str]] = field(default_factory=lambda: {kind: [] for kind in REALITY_KINDS})
-    action_plan: dict[str, list[str]] = field(default_factory=lambda: {h: [] for h in HORIZONS})
+    action_plan: dict[str, list[str]] = field(default_factory=lambda: {key: [] for key in horizons.KEYS})
     faq: list[FaqEntry] = field(default_factory=list)
 
     @property
@@ -202,7 +203,7 @@ def parse(text, source="guide"):
     ]
     guide.phases = _phases(sections.get("roadmap", []))
     guide.reality_check = _grouped_bullets(sections.get("reality_check", []), _reality_kind, REALITY_KINDS)
-    guide.action_plan = _grouped_bullets(sections.get("action_plan", []), _horizon, HORIZONS)
+    guide.action_plan = _grouped_bullets(sections.get("action_plan", []), _horizon, horizons.KEYS)
     guide.faq = _faq(sections.get("faq", []))
     guide.duration_months = _duration_months(guide)
 
@@ -510,11 +511,11 @@ def _horizon(heading):
     if not _is_title_like(heading):
         return None
     if re.search(r"\b(this week|today|first week|next 7 days|week 1)\b", heading):
-        return "this_week"
+        return horizons.THIS_WEEK.key
     if re.search(r"\b(this month|first month|next 30 days|month 1)\b", heading):
-        return "this_month"
+        return horizons.THIS_MONTH.key
     if re.search(r"\b(90 days|3 months|three months|quarter)\b", heading):
-        return "next_90_days"
+        return horizons.NEXT_90_DAYS.key
     return None
 
 

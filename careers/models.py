@@ -1,7 +1,11 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+
+from careers import horizons
 
 
 class Pathway(models.Model):
@@ -87,27 +91,33 @@ class Resource(models.Model):
         return self.title
 
 
-class TransferableSkill(models.Model):
-    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="transferable_skills")
+class PathwayItem(models.Model):
+    """A row of one of the pathway-level sections of a guide (skills, action plan, FAQ, ...),
+    kept in guide order. Each subclass declares its `pathway` key, with its own related name."""
+
     order = models.PositiveSmallIntegerField()
-    name = models.TextField()
-    description = models.TextField(blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["pathway", "order"]
+
+
+class TransferableSkill(PathwayItem):
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="transferable_skills")
+    name = models.TextField()
+    description = models.TextField(blank=True)
 
     def __str__(self):
         return self.name
 
 
-class SkillToLearn(models.Model):
+class SkillToLearn(PathwayItem):
     class Priority(models.TextChoices):
         CRITICAL = "critical", "Critical"
         IMPORTANT = "important", "Important"
         NICE_TO_HAVE = "nice_to_have", "Nice to have"
 
     pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="skills_to_learn")
-    order = models.PositiveSmallIntegerField()
     name = models.TextField()
     priority = models.CharField(
         max_length=20, choices=Priority.choices, blank=True, help_text="Empty where the guide gives none."
@@ -118,35 +128,28 @@ class SkillToLearn(models.Model):
     )
     description = models.TextField(blank=True)
 
-    class Meta:
-        ordering = ["pathway", "order"]
+    class Meta(PathwayItem.Meta):
         verbose_name_plural = "skills to learn"
 
     def __str__(self):
         return self.name
 
 
-class ActionItem(models.Model):
+class ActionItem(PathwayItem):
     """A step of the guide's "Start your journey" plan, grouped by horizon."""
 
-    class Horizon(models.TextChoices):
-        THIS_WEEK = "this_week", "This Week"
-        THIS_MONTH = "this_month", "This Month"
-        NEXT_90_DAYS = "next_90_days", "Next 90 Days"
+    # THIS_WEEK, THIS_MONTH, NEXT_90_DAYS: the horizons of careers.horizons.
+    Horizon = models.TextChoices("Horizon", [(h.key.upper(), (h.key, h.label)) for h in horizons.HORIZONS])
 
     pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="action_items")
     horizon = models.CharField(max_length=20, choices=Horizon.choices)
-    order = models.PositiveSmallIntegerField()
     text = models.TextField()
-
-    class Meta:
-        ordering = ["pathway", "order"]
 
     def __str__(self):
         return self.text
 
 
-class RealityCheckItem(models.Model):
+class RealityCheckItem(PathwayItem):
     class Kind(models.TextChoices):
         LOVE = "love", "What you'll love"
         MISS = "miss", "What you might miss"
@@ -154,26 +157,20 @@ class RealityCheckItem(models.Model):
 
     pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="reality_checks")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    order = models.PositiveSmallIntegerField()
     text = models.TextField()
-
-    class Meta:
-        ordering = ["pathway", "order"]
 
     def __str__(self):
         return self.text
 
 
-class FaqEntry(models.Model):
+class FaqEntry(PathwayItem):
     """An FAQ answer. Scraped guides often lost the question, so it may be empty."""
 
     pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="faq_entries")
-    order = models.PositiveSmallIntegerField()
     question = models.TextField(blank=True)
     answer = models.TextField()
 
-    class Meta:
-        ordering = ["pathway", "order"]
+    class Meta(PathwayItem.Meta):
         verbose_name = "FAQ entry"
         verbose_name_plural = "FAQ entries"
 
@@ -213,6 +210,23 @@ class Enrolment(models.Model):
 
     def __str__(self):
         return f"{self.user} on {self.pathway}"
+
+    @property
+    def is_active(self):
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def is_paused(self):
+        return self.status == self.Status.PAUSED
+
+    @property
+    def is_left(self):
+        return self.status == self.Status.LEFT
+
+    @property
+    def plan_start_date(self):
+        """Where week 1 of the plan begins: the start date, moved on by the days spent paused."""
+        return self.start_date + timedelta(days=self.paused_days)
 
 
 class TaskCompletion(models.Model):

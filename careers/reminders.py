@@ -20,7 +20,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.selectors import profile_for
 from accounts.tokens import unsubscribe_token
 from careers import selectors
 from careers.models import Enrolment, ReminderLog
@@ -44,7 +43,7 @@ def slot_of_week(monday, profile):
     return datetime.combine(day, time(profile.reminder_hour), tzinfo=zone).astimezone(UTC)
 
 
-def week_of(moment, profile):
+def monday_of_week(moment, profile):
     """Monday (a local date) of the learner's week that contains `moment`."""
     today = local_date(moment, profile.time_zone)
     return today - timedelta(days=today.weekday())
@@ -52,7 +51,7 @@ def week_of(moment, profile):
 
 def next_slot(moment, profile):
     """The first reminder slot strictly after `moment`."""
-    monday = week_of(moment, profile)
+    monday = monday_of_week(moment, profile)
     slot = slot_of_week(monday, profile)
     return slot if slot > moment else slot_of_week(monday + timedelta(days=7), profile)
 
@@ -75,7 +74,7 @@ class Decision:
 
 def decide(enrolment, profile, now):
     """What the dispatcher does with a due enrolment at `now`, without writing anything."""
-    monday = week_of(now, profile)
+    monday = monday_of_week(now, profile)
     slot = slot_of_week(monday, profile)
     following = slot_of_week(monday + timedelta(days=7), profile)
     if slot > now:
@@ -84,8 +83,7 @@ def decide(enrolment, profile, now):
         return Decision(None, slot)
     if enrolment.created_at > slot:
         return Decision(None, following)  # enrolled after this week's slot: first one next week
-    starts = enrolment.start_date + timedelta(days=enrolment.paused_days)
-    if local_date(now, profile.time_zone) < starts:
+    if local_date(now, profile.time_zone) < enrolment.plan_start_date:
         return Decision(None, following)  # nothing to do before the pathway starts
     return Decision(monday, following)
 
@@ -180,7 +178,7 @@ def build_message(enrolment_id, now):
         "progress": progress,
         "plan": progress.plan,
         "pathway": enrolment.pathway,
-        "profile": profile_for(user),
+        "profile": user.profile,
         "dashboard_url": absolute(f"{reverse('careers:dashboard')}#enrolment-{enrolment.id}"),
         "pathway_url": absolute(enrolment.pathway.get_absolute_url()),
         "preferences_url": absolute(reverse("accounts:preferences")),

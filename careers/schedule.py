@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-# Which action-plan horizons are due in which weeks of the pathway.
-HORIZON_WEEKS = {"this_week": range(1, 2), "this_month": range(1, 5), "next_90_days": range(1, 14)}
+from careers import horizons
 
 
 @dataclass(frozen=True)
@@ -80,12 +79,11 @@ class PlanActionItem:
 class EnrolmentSnapshot:
     """What the schedule needs to know of an enrolment, its pathway and its learner."""
 
-    start_date: date
+    start_date: date  # where week 1 begins: moved on by days spent paused (Enrolment.plan_start_date)
     phases: tuple[PlanPhase, ...]
     action_items: tuple[PlanActionItem, ...] = ()
     time_zone: str = "UTC"
     paused_at: datetime | None = None  # while paused, the plan stands still at this moment
-    paused_days: int = 0  # days spent paused before, which push the plan back
 
 
 @dataclass(frozen=True)
@@ -177,6 +175,16 @@ class WeekPlan:
         return [due for due in self.due_tasks if due.overdue]
 
     @property
+    def new_tasks(self):
+        """Due tasks of the phases running this week, as opposed to those left from earlier weeks."""
+        return [due for due in self.due_tasks if not due.overdue]
+
+    @property
+    def nothing_new(self):
+        """Whether this week brings no task of its own (the weekly email says so)."""
+        return not self.new_tasks
+
+    @property
     def week_label(self):
         if not self.has_started:
             return "Not started"
@@ -189,7 +197,7 @@ def local_date(moment, time_zone):
     return moment.astimezone(ZoneInfo(time_zone)).date()
 
 
-def week_of(day, start_date):
+def week_number(day, start_date):
     """The pathway week (1-based) that a local date falls in; 0 or less before the start."""
     return (day - start_date).days // 7 + 1
 
@@ -197,9 +205,9 @@ def week_of(day, start_date):
 def week_plan(enrolment: EnrolmentSnapshot, completions: Completions, now: datetime) -> WeekPlan:
     """Where `enrolment` stands at `now` (an aware datetime), and what is due this week."""
     zone = enrolment.time_zone
-    start = enrolment.start_date + timedelta(days=enrolment.paused_days)
+    start = enrolment.start_date
     today = local_date(enrolment.paused_at or now, zone)
-    week = week_of(today, start)
+    week = week_number(today, start)
     phases = enrolment.phases
     ranges = phase_week_ranges([phase.duration_weeks for phase in phases])
     timed_total = sum(phase.duration_weeks or 0 for phase in phases)
@@ -233,7 +241,7 @@ def week_plan(enrolment: EnrolmentSnapshot, completions: Completions, now: datet
     due_action_items = [
         item
         for item in enrolment.action_items
-        if week in HORIZON_WEEKS.get(item.horizon, ()) and item.id not in completions.action_items
+        if week in horizons.horizon(item.horizon).weeks and item.id not in completions.action_items
     ]
 
     all_tasks = [task for phase in phases for task in phase.tasks]
@@ -247,7 +255,7 @@ def week_plan(enrolment: EnrolmentSnapshot, completions: Completions, now: datet
     projected_finish = _projected_finish(timed_tasks, done, zone, start, today, planned_finish, behind_by)
 
     completion_weeks = [
-        max(1, week_of(local_date(at, zone), start))
+        max(1, week_number(local_date(at, zone), start))
         for at in (*completions.tasks.values(), *completions.action_items.values())
     ]
     return WeekPlan(
@@ -272,7 +280,7 @@ def week_plan(enrolment: EnrolmentSnapshot, completions: Completions, now: datet
         done_last_week=[
             task
             for task in all_tasks
-            if task.id in done and week_of(local_date(done[task.id], zone), start) == week - 1
+            if task.id in done and week_number(local_date(done[task.id], zone), start) == week - 1
         ],
     )
 
@@ -309,7 +317,7 @@ def _chart(phases, ranges, timed_tasks, done, zone, start, week):
         return []
     total_weeks = max(weeks.last for weeks in ranges if weeks.last is not None)
     done_weeks = sorted(
-        max(1, week_of(local_date(done[t.id], zone), start)) for t in timed_tasks if t.id in done
+        max(1, week_number(local_date(done[t.id], zone), start)) for t in timed_tasks if t.id in done
     )
     return [
         ChartPoint(

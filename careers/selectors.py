@@ -1,19 +1,35 @@
-"""Read functions for pathways: every query the pages make lives here (HackSoft styleguide selectors)."""
+"""Read functions for pathways: every query the pages make lives here (HackSoft styleguide selectors).
+
+They return data (querysets, model instances, plain dataclasses) and never HTTP errors: what is
+missing comes back as None, and the view decides what the visitor sees.
+"""
 
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q
-from django.shortcuts import get_object_or_404
 
 from careers.charts import ProgressChart, progress_chart
-from careers.models import ActionItem, Enrolment, Pathway, Phase, RealityCheckItem, SkillToLearn, Task
+from careers.models import (
+    ActionItem,
+    Enrolment,
+    FaqEntry,
+    Pathway,
+    Phase,
+    RealityCheckItem,
+    Resource,
+    SkillToLearn,
+    Task,
+    TransferableSkill,
+)
 from careers.schedule import (
     Completions,
     EnrolmentSnapshot,
+    PhaseProgress,
     PlanActionItem,
     PlanPhase,
     PlanTask,
     WeekPlan,
+    WeekRange,
     phase_week_ranges,
     week_plan,
 )
@@ -104,28 +120,6 @@ def featured_pathways(limit=3):
     return _with_counts(Pathway.objects.all()).order_by("-created_at", "title")[:limit]
 
 
-def pathway_detail(slug):
-    """The pathway with all of its content prefetched (a constant number of queries), or Http404.
-
-    Each phase gets `week_range` (a careers.schedule.WeekRange) for where it sits in the calendar.
-    """
-    phases = Phase.objects.order_by("order").prefetch_related("tasks", "resources")
-    queryset = Pathway.objects.prefetch_related(
-        Prefetch("phases", queryset=phases),
-        "transferable_skills",
-        "skills_to_learn",
-        "action_items",
-        "reality_checks",
-        "faq_entries",
-    )
-    pathway = get_object_or_404(queryset, slug=slug)
-    phase_list = list(pathway.phases.all())
-    week_ranges = phase_week_ranges([phase.duration_weeks for phase in phase_list])
-    for phase, week_range in zip(phase_list, week_ranges, strict=True):
-        phase.week_range = week_range
-    return pathway
-
-
 def skills_by_priority(skills):
     """Skills to learn grouped Critical, Important, Nice to have, then those without a priority.
 
@@ -168,6 +162,15 @@ def action_items_by_horizon(items):
 
 
 @dataclass(frozen=True)
+class Ticks:
+    """What a tickable row of one kind needs (templates/careers/_progress.html#tick_row)."""
+
+    kind: str  # "task" or "action": the start of the row's HTML ids
+    url_name: str  # the view that records a tick, given the enrolment id and the item id
+    done_ids: frozenset[int]  # the items of this kind that are ticked
+
+
+@dataclass(frozen=True)
 class EnrolmentProgress:
     """An enrolment with its week plan at a moment, ready for a page or an email."""
 
@@ -180,6 +183,14 @@ class EnrolmentProgress:
     @property
     def pathway(self):
         return self.enrolment.pathway
+
+    @property
+    def task_ticks(self):
+        return Ticks("task", "careers:tick_task", self.done_tasks)
+
+    @property
+    def action_ticks(self):
+        return Ticks("action", "careers:tick_action_item", self.done_action_items)
 
 
 def _enrolments_with_content():
@@ -198,7 +209,7 @@ def snapshot_of(enrolment, time_zone):
     """The schedule's view of an enrolment whose pathway content is prefetched."""
     pathway = enrolment.pathway
     return EnrolmentSnapshot(
-        start_date=enrolment.start_date,
+        start_date=enrolment.plan_start_date,
         phases=tuple(
             PlanPhase(
                 id=phase.id,
@@ -213,7 +224,6 @@ def snapshot_of(enrolment, time_zone):
         ),
         time_zone=time_zone,
         paused_at=enrolment.paused_at,
-        paused_days=enrolment.paused_days,
     )
 
 
@@ -241,19 +251,89 @@ class Dashboard:
 
 def dashboard_for(user, now):
     """Every pathway `user` follows, with its week plan at `now`, in a constant number of queries."""
-    time_zone = time_zone_of(user)
+    time_zone = user.profile.time_zone
     enrolments = list(_enrolments_with_content().filter(user=user).order_by("created_at", "pk"))
     return Dashboard(
-        following=[progress_of(e, time_zone, now) for e in enrolments if e.status != Enrolment.Status.LEFT],
-        left=[e for e in enrolments if e.status == Enrolment.Status.LEFT],
+        following=[progress_of(e, time_zone, now) for e in enrolments if not e.is_left],
+        left=[e for e in enrolments if e.is_left],
     )
 
 
-def progress_in(user, pathway, now):
-    """The learner's enrolment in `pathway` (as given by `pathway_detail`, content prefetched)
-    with its progress, or None when not enrolled."""
-    if not user.is_authenticated:
+# --- The pathway page ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PagePhase:
+    """A phase of the roadmap as the pathway page shows it."""
+
+    phase: Phase
+    tasks: list[Task]
+    resources: list[Resource]
+    weeks: WeekRange  # where the phase sits in the plan
+    progress: PhaseProgress | None  # the learner's, when they follow the pathway
+
+
+@dataclass(frozen=True)
+class PathwayPage:
+    """Everything the pathway page shows, for one visitor."""
+
+    pathway: Pathway
+    phases: list[PagePhase]
+    transferable_skills: list[TransferableSkill]
+    skill_groups: list[Group]
+    reality_groups: list[Group]
+    action_groups: list[Group]
+    faq_entries: list[FaqEntry]
+    progress: EnrolmentProgress | None  # the visitor's enrolment (maybe one they left), if any
+    can_enrol: bool  # a learner who does not follow it (or left it) may enrol
+
+
+def pathway_page(slug, user, now):
+    """The pathway page of `slug` for `user` (maybe anonymous) at `now`, or None when there is no
+    such pathway. A constant number of queries, however long the pathway."""
+    phases = Phase.objects.order_by("order").prefetch_related("tasks", "resources")
+    pathway = (
+        Pathway.objects.prefetch_related(
+            Prefetch("phases", queryset=phases),
+            "transferable_skills",
+            "skills_to_learn",
+            "action_items",
+            "reality_checks",
+            "faq_entries",
+        )
+        .filter(slug=slug)
+        .first()
+    )
+    if pathway is None:
         return None
+    progress = _progress_in(user, pathway, now) if user.is_authenticated else None
+    phase_progress = {p.phase.id: p for p in progress.plan.phases} if progress else {}
+    phase_list = list(pathway.phases.all())
+    week_ranges = phase_week_ranges([phase.duration_weeks for phase in phase_list])
+    return PathwayPage(
+        pathway=pathway,
+        phases=[
+            PagePhase(
+                phase=phase,
+                tasks=list(phase.tasks.all()),
+                resources=list(phase.resources.all()),
+                weeks=weeks,
+                progress=phase_progress.get(phase.id),
+            )
+            for phase, weeks in zip(phase_list, week_ranges, strict=True)
+        ],
+        transferable_skills=list(pathway.transferable_skills.all()),
+        skill_groups=skills_by_priority(pathway.skills_to_learn.all()),
+        reality_groups=reality_checks_by_kind(pathway.reality_checks.all()),
+        action_groups=action_items_by_horizon(pathway.action_items.all()),
+        faq_entries=list(pathway.faq_entries.all()),
+        progress=progress,
+        can_enrol=user.is_authenticated and (progress is None or progress.enrolment.is_left),
+    )
+
+
+def _progress_in(user, pathway, now):
+    """The learner's enrolment in `pathway` (its content prefetched) with its progress, or None."""
     enrolment = (
         Enrolment.objects.filter(user=user, pathway=pathway)
         .select_related("user__profile")
@@ -263,34 +343,13 @@ def progress_in(user, pathway, now):
     if enrolment is None:
         return None
     enrolment.pathway = pathway
-    return progress_of(enrolment, time_zone_of(user), now)
+    return progress_of(enrolment, user.profile.time_zone, now)
 
 
 def enrolment_progress(enrolment_id, now):
     """Progress of one enrolment (after a tick, say), read from the database."""
     enrolment = _enrolments_with_content().get(pk=enrolment_id)
-    return progress_of(enrolment, time_zone_of(enrolment.user), now)
-
-
-def time_zone_of(user):
-    """The learner's time zone (UTC until they have a profile)."""
-    profile = getattr(user, "profile", None)
-    return profile.time_zone if profile else "UTC"
-
-
-def owned_enrolment(user, enrolment_id):
-    """The user's own enrolment, or Http404: another learner's is as good as missing."""
-    return get_object_or_404(Enrolment.objects.select_related("pathway"), pk=enrolment_id, user=user)
-
-
-def task_of(enrolment, task_id):
-    return get_object_or_404(
-        Task.objects.select_related("phase"), pk=task_id, phase__pathway=enrolment.pathway_id
-    )
-
-
-def action_item_of(enrolment, action_item_id):
-    return get_object_or_404(ActionItem, pk=action_item_id, pathway=enrolment.pathway_id)
+    return progress_of(enrolment, enrolment.user.profile.time_zone, now)
 
 
 def reminder_settings_for(user):

@@ -1,8 +1,8 @@
-from functools import wraps
+from functools import partial, wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -12,7 +12,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from careers import selectors, services
 from careers.forms import CatalogueFilterForm, EnrolForm, TickForm
-from careers.models import Enrolment, Pathway
+from careers.models import ActionItem, Enrolment, Pathway, Task
 from careers.schedule import local_date
 
 
@@ -43,26 +43,16 @@ def pathway_detail(request, slug):
 
 
 def _pathway_page(request, slug, enrol_form=None, status=200):
-    pathway = selectors.pathway_detail(slug)
-    phases = pathway.phases.all()
-    progress = selectors.progress_in(request.user, pathway, timezone.now())
-    if progress:
-        by_phase = {phase_progress.phase.id: phase_progress for phase_progress in progress.plan.phases}
-        for phase in phases:
-            phase.progress = by_phase[phase.id]
-    can_enrol = request.user.is_authenticated and (
-        progress is None or progress.enrolment.status == Enrolment.Status.LEFT
-    )
-    if can_enrol and enrol_form is None:
+    page = selectors.pathway_page(slug, request.user, timezone.now())
+    if page is None:
+        raise Http404("No such pathway.")
+    if page.can_enrol and enrol_form is None:
         enrol_form = EnrolForm(today=_learner_today(request.user))
     context = {
-        "pathway": pathway,
-        "phases": phases,
-        "skill_groups": selectors.skills_by_priority(pathway.skills_to_learn.all()),
-        "reality_groups": selectors.reality_checks_by_kind(pathway.reality_checks.all()),
-        "action_groups": selectors.action_items_by_horizon(pathway.action_items.all()),
-        "progress": progress,
-        "enrol_form": enrol_form if can_enrol else None,
+        "page": page,
+        "pathway": page.pathway,
+        "progress": page.progress,
+        "enrol_form": enrol_form if page.can_enrol else None,
     }
     return render(request, "careers/pathway_detail.html", context, status=status)
 
@@ -94,7 +84,24 @@ def _safe_next(request, url, fallback="/dashboard/"):
 
 
 def _learner_today(user):
-    return local_date(timezone.now(), selectors.time_zone_of(user))
+    return local_date(timezone.now(), user.profile.time_zone)
+
+
+# Access checks: what is not the learner's own answers 404, as if it did not exist.
+
+
+def _get_enrolment_for_user(request, enrolment_id):
+    return get_object_or_404(Enrolment.objects.select_related("pathway"), pk=enrolment_id, user=request.user)
+
+
+def _get_task_of(enrolment, task_id):
+    return get_object_or_404(
+        Task.objects.select_related("phase"), pk=task_id, phase__pathway=enrolment.pathway_id
+    )
+
+
+def _get_action_item_of(enrolment, action_item_id):
+    return get_object_or_404(ActionItem, pk=action_item_id, pathway=enrolment.pathway_id)
 
 
 @learner_required
@@ -110,7 +117,9 @@ def enrol(request, slug):
     form = EnrolForm(request.POST, today=_learner_today(request.user))
     if not form.is_valid():
         return _pathway_page(request, pathway.slug, enrol_form=form, status=400)
-    enrolment, created = services.enrol(request.user, pathway, form.cleaned_data["start_date"])
+    enrolment, created = services.enrol(
+        user=request.user, pathway=pathway, start_date=form.cleaned_data["start_date"], now=timezone.now()
+    )
     if created:
         messages.success(request, f"You're enrolled in “{pathway.title}”. Here is your first week.")
     else:
@@ -121,8 +130,8 @@ def enrol(request, slug):
 @learner_required
 @require_POST
 def pause(request, enrolment_id):
-    enrolment = selectors.owned_enrolment(request.user, enrolment_id)
-    services.pause(enrolment, timezone.now())
+    enrolment = _get_enrolment_for_user(request, enrolment_id)
+    services.pause(enrolment=enrolment, now=timezone.now())
     messages.success(request, f"Paused “{enrolment.pathway.title}”. Your plan waits until you resume.")
     return redirect(_safe_next(request, request.POST.get("next")))
 
@@ -130,17 +139,17 @@ def pause(request, enrolment_id):
 @learner_required
 @require_POST
 def resume(request, enrolment_id):
-    enrolment = selectors.owned_enrolment(request.user, enrolment_id)
-    services.resume(enrolment, timezone.now())
+    enrolment = _get_enrolment_for_user(request, enrolment_id)
+    services.resume(enrolment=enrolment, now=timezone.now())
     messages.success(request, f"Resumed “{enrolment.pathway.title}”. Welcome back!")
     return redirect(_safe_next(request, request.POST.get("next")))
 
 
 @learner_required
 def leave(request, enrolment_id):
-    enrolment = selectors.owned_enrolment(request.user, enrolment_id)
+    enrolment = _get_enrolment_for_user(request, enrolment_id)
     if request.method == "POST":
-        services.leave(enrolment, timezone.now())
+        services.leave(enrolment=enrolment, now=timezone.now())
         messages.success(
             request, f"You left “{enrolment.pathway.title}”. Your ticks are kept if you come back."
         )
@@ -151,26 +160,30 @@ def leave(request, enrolment_id):
 @learner_required
 @require_POST
 def tick_task(request, enrolment_id, task_id):
-    enrolment = selectors.owned_enrolment(request.user, enrolment_id)
-    task = selectors.task_of(enrolment, task_id)
-    return _tick(request, enrolment, services.set_task_done, task, {"task": task})
+    enrolment = _get_enrolment_for_user(request, enrolment_id)
+    task = _get_task_of(enrolment, task_id)
+    set_done = partial(services.set_task_done, enrolment=enrolment, task=task)
+    return _tick(request, enrolment, task, set_done, ticks_of=lambda progress: progress.task_ticks)
 
 
 @learner_required
 @require_POST
 def tick_action_item(request, enrolment_id, action_item_id):
-    enrolment = selectors.owned_enrolment(request.user, enrolment_id)
-    item = selectors.action_item_of(enrolment, action_item_id)
-    return _tick(request, enrolment, services.set_action_item_done, item, {"item": item})
+    enrolment = _get_enrolment_for_user(request, enrolment_id)
+    item = _get_action_item_of(enrolment, action_item_id)
+    set_done = partial(services.set_action_item_done, enrolment=enrolment, action_item=item)
+    return _tick(request, enrolment, item, set_done, ticks_of=lambda progress: progress.action_ticks)
 
 
-def _tick(request, enrolment, set_done, item, context):
+def _tick(request, enrolment, item, set_done, ticks_of):
+    """Record a tick of `item` with `set_done(done=..., now=...)`; answer htmx with the row and the
+    progress indicators (`ticks_of(progress)` says which kind of row), others with a redirect."""
     form = TickForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest(form.errors["done"][0])
     done = form.cleaned_data["done"]
     try:
-        set_done(enrolment, item, done, timezone.now())
+        set_done(done=done, now=timezone.now())
     except services.EnrolmentClosed:
         return HttpResponse("You left this pathway: rejoin it to tick tasks again.", status=409)
     if request.htmx:
@@ -178,7 +191,7 @@ def _tick(request, enrolment, set_done, item, context):
         page = _safe_next(
             request, request.htmx.current_url_abs_path, fallback=enrolment.pathway.get_absolute_url()
         )
-        context = {"progress": progress, "next_url": page, **context}
+        context = {"progress": progress, "next_url": page, "item": item, "ticks": ticks_of(progress)}
         return render(request, "careers/_progress.html#tick_response", context)
     messages.success(request, f"Marked “{item}” as {'done' if done else 'not done'}.")
     return redirect(
@@ -189,12 +202,12 @@ def _tick(request, enrolment, set_done, item, context):
 @learner_required
 @require_POST
 def set_reminders(request, enrolment_id):
-    enrolment = selectors.owned_enrolment(request.user, enrolment_id)
+    enrolment = _get_enrolment_for_user(request, enrolment_id)
     form = TickForm(request.POST, field="enabled")
     if not form.is_valid():
         return HttpResponseBadRequest(form.errors["enabled"][0])
     enabled = form.cleaned_data["enabled"]
-    services.set_reminders(enrolment, enabled, timezone.now())
+    services.set_reminders(enrolment=enrolment, enabled=enabled, now=timezone.now())
     state = "on" if enabled else "off"
     messages.success(request, f"Weekly reminder for “{enrolment.pathway.title}” turned {state}.")
     return redirect(
@@ -205,8 +218,8 @@ def set_reminders(request, enrolment_id):
 @learner_required
 @require_POST
 def send_preview(request, enrolment_id):
-    enrolment = selectors.owned_enrolment(request.user, enrolment_id)
-    services.send_preview(enrolment, timezone.now())
+    enrolment = _get_enrolment_for_user(request, enrolment_id)
+    services.send_preview(enrolment=enrolment, now=timezone.now())
     messages.success(
         request, f"This week's email for “{enrolment.pathway.title}” is on its way to {request.user.email}."
     )

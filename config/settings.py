@@ -8,11 +8,17 @@ from pathlib import Path
 
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 
 from config.env import env_bool, env_database, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
+
+# A laptop keeps its settings in .env (git-ignored; `make run` writes one with DEBUG on), so plain
+# `manage.py` commands work there. Real environment variables win; production sets no .env, and the
+# test suite ignores it (PYTHON_DOTENV_DISABLED=1).
+load_dotenv(BASE_DIR / ".env")
 
 DEBUG = env_bool("DEBUG", False)
 

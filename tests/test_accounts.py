@@ -10,7 +10,6 @@ from django.core.cache import cache
 
 from accounts.adapter import site_url
 from accounts.models import Profile
-from accounts.selectors import profile_for
 from accounts.time_zones import clean_time_zone, is_valid_time_zone, time_zone_choices
 
 PASSWORD = "plum-orbit-harbour-47"
@@ -252,12 +251,15 @@ def test_signup_page_has_the_hidden_time_zone_field_for_app_js(client):
 
 
 @pytest.mark.django_db
-def test_profile_for_creates_the_profile_once():
+def test_every_user_gets_one_profile_when_created():
     user = make_learner()
-    profile = profile_for(user)
+    profile = user.profile
     assert profile.pk and profile.time_zone == "UTC"
-    assert profile_for(User.objects.get(pk=user.pk)) == profile
-    assert Profile.objects.count() == 1
+    user.save()  # saving again makes no second profile
+    assert User.objects.get(pk=user.pk).profile == profile
+    admin = User.objects.create_superuser("admin", "admin@example.com", PASSWORD)
+    assert admin.profile.pk
+    assert Profile.objects.count() == 2
 
 
 def test_time_zone_helpers():
@@ -325,7 +327,7 @@ def test_saving_preferences_redirects_back_with_a_message(client):
 def test_changing_the_reminder_schedule_reschedules_reminders(client, monkeypatch):
     calls = []
     monkeypatch.setattr(
-        "careers.services.reschedule_reminders", lambda user, now: calls.append((user.pk, now))
+        "careers.services.reschedule_reminders", lambda *, user, now: calls.append((user.pk, now))
     )
     user = make_learner()
     client.force_login(user)
@@ -350,7 +352,7 @@ def test_changing_the_reminder_schedule_reschedules_reminders(client, monkeypatc
 def test_invalid_preferences_give_400_and_keep_the_saved_values(client, field, value):
     user = make_learner()
     client.force_login(user)
-    profile = profile_for(user)
+    profile = user.profile
     profile.time_zone = "Europe/Madrid"
     profile.save()
     data = {

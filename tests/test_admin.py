@@ -1,7 +1,15 @@
-"""The authoring admin: pathways with their inlines, phases with tasks and resources."""
+"""The admin: pathways with their inlines, phases with tasks and resources; learners' profiles and
+enrolments, whose edits follow the same rules as the learner's own."""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+
+from careers.models import Enrolment, TaskCompletion
+from tests.factories import all_tasks, tick
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +57,116 @@ def test_admin_search_and_filters(admin_client_with_content):
         reverse("admin:careers_pathway_changelist"), {"difficulty": "Moderate"}
     )
     assert response.status_code == 200
+
+
+# --- Admin edits go through the learner's own rules ---------------------------------------------
+
+
+def next_local_slot(after, time_zone, weekday, hour):
+    """The first moment strictly after `after` that is `weekday` at `hour`:00 in `time_zone`."""
+    local = after.astimezone(ZoneInfo(time_zone))
+    day = local.date()
+    while True:
+        slot = datetime.combine(day, time(hour), tzinfo=ZoneInfo(time_zone))
+        if day.weekday() == weekday and slot > local:
+            return slot
+        day += timedelta(days=1)
+
+
+def change_profile_in_admin(admin_client, user, **values):
+    profile = user.profile
+    data = {
+        "user": user.pk,
+        "time_zone": profile.time_zone,
+        "reminder_weekday": profile.reminder_weekday,
+        "reminder_hour": profile.reminder_hour,
+        "reminders_enabled": "on" if profile.reminders_enabled else "",
+        **values,
+    }
+    url = reverse("admin:accounts_profile_change", args=[profile.pk])
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()
+
+
+def test_a_new_reminder_slot_set_in_the_admin_moves_the_next_reminder_as_preferences_do(
+    admin_client, client, make_learner, make_enrolment, pathway
+):
+    by_admin, by_learner = make_learner(), make_learner()
+    for user in (by_admin, by_learner):
+        make_enrolment(user=user, pathway=pathway)
+    new_slot = {"time_zone": "Asia/Tokyo", "reminder_weekday": 4, "reminder_hour": 7}
+
+    change_profile_in_admin(admin_client, by_admin, **new_slot)
+    client.force_login(by_learner)
+    response = client.post(reverse("accounts:preferences"), {**new_slot, "reminders_enabled": "on"})
+    assert response.status_code == 302
+
+    expected = next_local_slot(timezone.now(), "Asia/Tokyo", weekday=4, hour=7)
+    for user in (by_admin, by_learner):
+        assert Enrolment.objects.get(user=user).next_reminder_at == expected
+
+
+def change_enrolment_in_admin(admin_client, enrolment, **values):
+    data = {
+        "start_date": enrolment.start_date.isoformat(),
+        "status": enrolment.status,
+        "reminders_enabled": "on" if enrolment.reminders_enabled else "",
+        **values,
+    }
+    response = admin_client.post(reverse("admin:careers_enrolment_change", args=[enrolment.pk]), data)
+    assert response.status_code == 302, response.content.decode()
+    enrolment.refresh_from_db()
+
+
+def test_status_changed_in_the_admin_pauses_resumes_and_leaves_as_the_learner_would(
+    admin_client, enrolment, pathway
+):
+    task = all_tasks(pathway)[0]
+    tick(enrolment, task)
+
+    change_enrolment_in_admin(admin_client, enrolment, status="paused")
+    assert enrolment.is_paused and enrolment.paused_at is not None
+
+    # Three days later, resumed in the admin: the plan moves back by the days paused.
+    Enrolment.objects.filter(pk=enrolment.pk).update(paused_at=timezone.now() - timedelta(days=3))
+    enrolment.refresh_from_db()
+    change_enrolment_in_admin(admin_client, enrolment, status="active")
+    assert enrolment.is_active and enrolment.paused_at is None
+    assert enrolment.paused_days == 3
+    assert enrolment.plan_start_date == enrolment.start_date + timedelta(days=3)
+
+    change_enrolment_in_admin(admin_client, enrolment, status="left")
+    assert enrolment.is_left and enrolment.left_at is not None
+    assert TaskCompletion.objects.filter(enrolment=enrolment, task=task).exists()  # ticks are kept
+
+    change_enrolment_in_admin(admin_client, enrolment, status="active")
+    assert enrolment.is_active and enrolment.left_at is None
+    assert enrolment.next_reminder_at > timezone.now()
+    assert TaskCompletion.objects.filter(enrolment=enrolment, task=task).exists()
+
+
+def test_a_pathway_unmuted_in_the_admin_gets_its_next_reminder_back(admin_client, enrolment):
+    Enrolment.objects.filter(pk=enrolment.pk).update(reminders_enabled=False, next_reminder_at=None)
+    enrolment.refresh_from_db()
+    change_enrolment_in_admin(admin_client, enrolment, reminders_enabled="on")
+    assert enrolment.reminders_enabled
+    assert enrolment.next_reminder_at == next_local_slot(timezone.now(), "UTC", weekday=0, hour=8)
+
+
+def test_an_enrolment_added_in_the_admin_is_scheduled_like_one_made_by_the_learner(
+    admin_client, learner, pathway
+):
+    response = admin_client.post(
+        reverse("admin:careers_enrolment_add"),
+        {
+            "user": learner.pk,
+            "pathway": pathway.pk,
+            "start_date": "2026-12-07",
+            "status": "active",
+            "reminders_enabled": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    enrolment = Enrolment.objects.get(user=learner, pathway=pathway)
+    assert enrolment.start_date == date(2026, 12, 7)
+    assert enrolment.next_reminder_at == next_local_slot(timezone.now(), "UTC", weekday=0, hour=8)

@@ -91,7 +91,7 @@ def test_enrol_by_get_is_not_allowed(learner_client, speech_pathway):
 
 def test_a_learner_can_follow_several_pathways(learner_client, speech_pathway):
     from careers import guides
-    from careers.services import import_pathway
+    from careers.importer import import_pathway
     from tests.conftest import GUIDES_DIR
 
     nlp = import_pathway(guides.read(GUIDES_DIR / "deep-learning-engineer-to-nlp-engineer.txt")).pathway
@@ -168,18 +168,21 @@ def test_dashboard_queries_do_not_grow_with_enrolments(
     client, make_learner, speech_pathway, django_assert_max_num_queries
 ):
     from careers import guides
-    from careers.services import enrol, import_pathway, set_task_done
+    from careers.importer import import_pathway
+    from careers.services import enrol, set_task_done
     from tests.conftest import GUIDES_DIR
 
     learner = make_learner()
     client.force_login(learner)
-    enrolment, _ = enrol(learner, speech_pathway, date.today())
-    set_task_done(enrolment, speech_pathway.phases.first().tasks.first(), True, timezone.now())
+    enrolment, _ = enrol(user=learner, pathway=speech_pathway, start_date=date.today())
+    set_task_done(
+        enrolment=enrolment, task=speech_pathway.phases.first().tasks.first(), done=True, now=timezone.now()
+    )
     with django_assert_max_num_queries(14) as one:
         client.get("/dashboard/")
     for path in GUIDES_DIR.glob("*.txt"):
         pathway = import_pathway(guides.read(path)).pathway
-        enrol(learner, pathway, date.today())
+        enrol(user=learner, pathway=pathway, start_date=date.today())
     with django_assert_max_num_queries(len(one.captured_queries)) as three:
         client.get("/dashboard/")
     assert len(three.captured_queries) == len(one.captured_queries)
@@ -189,7 +192,7 @@ def test_other_learners_enrolment_is_404_and_unchanged(client, make_learner, spe
     from careers.services import enrol
 
     owner = make_learner("owner@example.com")
-    enrolment, _ = enrol(owner, speech_pathway, date.today())
+    enrolment, _ = enrol(user=owner, pathway=speech_pathway, start_date=date.today())
     task = speech_pathway.phases.first().tasks.first()
     client.force_login(make_learner("intruder@example.com"))
 

@@ -1,4 +1,4 @@
-"""`import_guide` and `services.import_pathway`: whole guides in, idempotent, edits keep identity,
+"""`import_guide` and `importer.import_pathway`: whole guides in, idempotent, edits keep identity,
 bad batches refused with nothing written."""
 
 import json
@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from careers import guides
+from careers.importer import import_pathway
 from careers.models import (
     ActionItem,
     FaqEntry,
@@ -23,7 +24,6 @@ from careers.models import (
     SkillToLearn,
     Task,
 )
-from careers.services import import_pathway
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDES = sorted((ROOT / "fixtures" / "guides").glob("*.txt"))

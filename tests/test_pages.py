@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from careers import guides, selectors
+from careers.importer import import_pathway
 from careers.models import Pathway, Phase, Task
-from careers.services import import_pathway
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE_FILES = sorted((ROOT / "fixtures" / "guides").glob("*.txt"))
@@ -216,15 +216,20 @@ def test_pathway_page_queries_do_not_grow_with_the_pathway(client, pathways):
     assert queries(SPEECH) == before == queries(NLP)
 
 
-def test_pathway_detail_selector_attaches_week_ranges(pathways):
-    phases = list(selectors.pathway_detail(NLP).phases.all())
-    assert [phase.week_range.label for phase in phases] == [
+def test_pathway_page_selector_gives_each_phase_its_week_range(pathways):
+    from django.contrib.auth.models import AnonymousUser
+    from django.utils import timezone
+
+    page = selectors.pathway_page(NLP, AnonymousUser(), timezone.now())
+    assert page.progress is None and not page.can_enrol
+    assert [phase.weeks.label for phase in page.phases] == [
         "Weeks 1–3",
         "Weeks 4–6",
         "Weeks 7–10",
         "Weeks 11–12",
         "Week 13 onwards",
     ]
+    assert selectors.pathway_page("no-such-pathway", AnonymousUser(), timezone.now()) is None
 
 
 @pytest.mark.parametrize("slug", [SPEECH, NLP, SOFTWARE])

@@ -43,9 +43,11 @@ def test_slot_is_the_chosen_day_and_hour_in_the_learners_zone():
 
 def test_week_boundaries_follow_the_learners_zone():
     sunday_night_utc = utc(2026, 3, 8, 20)  # already Monday 9 March in Auckland
-    assert reminders.week_of(sunday_night_utc, profile()) == MONDAY
-    assert reminders.week_of(sunday_night_utc, profile(time_zone="Pacific/Auckland")) == date(2026, 3, 9)
-    assert reminders.week_of(utc(2026, 3, 2, 3), profile(time_zone="America/Los_Angeles")) == date(
+    assert reminders.monday_of_week(sunday_night_utc, profile()) == MONDAY
+    assert reminders.monday_of_week(sunday_night_utc, profile(time_zone="Pacific/Auckland")) == date(
+        2026, 3, 9
+    )
+    assert reminders.monday_of_week(utc(2026, 3, 2, 3), profile(time_zone="America/Los_Angeles")) == date(
         2026, 2, 23
     )
 
@@ -70,7 +72,7 @@ def test_next_slot_is_strictly_after():
 
 
 def enrolment_like(created_at, start=MONDAY, paused_days=0):
-    return SimpleNamespace(created_at=created_at, start_date=start, paused_days=paused_days)
+    return Enrolment(created_at=created_at, start_date=start, paused_days=paused_days)  # unsaved
 
 
 def test_decide_sends_once_the_slot_has_passed_this_week():
@@ -114,7 +116,9 @@ def enrolled(make_learner, speech_pathway):
         learner.profile.reminder_weekday, learner.profile.reminder_hour = weekday, hour
         learner.profile.save()
         # Enrolled on Saturday 28 February, after that week's slots: first reminders from 2 March.
-        enrolment, _ = enrol(learner, speech_pathway, date(2026, 2, 23), now=utc(2026, 2, 28, 7))
+        enrolment, _ = enrol(
+            user=learner, pathway=speech_pathway, start_date=date(2026, 2, 23), now=utc(2026, 2, 28, 7)
+        )
         Enrolment.objects.filter(pk=enrolment.pk).update(created_at=utc(2026, 2, 28, 7))
         enrolment.refresh_from_db()
         return enrolment
@@ -171,7 +175,7 @@ def test_changing_the_slot_after_this_weeks_email_does_not_send_it_again(enrolle
     run(utc(2026, 3, 2, 9))
     enrolment.user.profile.reminder_weekday = 3
     enrolment.user.profile.save()
-    reschedule_reminders(enrolment.user, utc(2026, 3, 2, 10))
+    reschedule_reminders(user=enrolment.user, now=utc(2026, 3, 2, 10))
     run(utc(2026, 3, 5, 9))
     assert len(mail.outbox) == 1
 
@@ -181,11 +185,11 @@ def test_who_is_not_reminded(enrolled, make_learner, speech_pathway):
     from allauth.account.models import EmailAddress
 
     paused = enrolled("paused@example.com")
-    pause(paused, utc(2026, 2, 24))
+    pause(enrolment=paused, now=utc(2026, 2, 24))
     gone = enrolled("left@example.com")
-    leave(gone, utc(2026, 2, 24))
+    leave(enrolment=gone, now=utc(2026, 2, 24))
     muted = enrolled("muted@example.com")
-    set_reminders(muted, False, utc(2026, 2, 24))
+    set_reminders(enrolment=muted, enabled=False, now=utc(2026, 2, 24))
     off = enrolled("off@example.com")
     off.user.profile.reminders_enabled = False
     off.user.profile.save()
@@ -200,7 +204,9 @@ def test_who_is_not_reminded(enrolled, make_learner, speech_pathway):
 @pytest.mark.django_db
 def test_a_late_enrolment_gets_its_first_reminder_next_week(make_learner, speech_pathway):
     learner = make_learner()
-    enrolment, _ = enrol(learner, speech_pathway, date(2026, 3, 2), now=utc(2026, 3, 2, 10))
+    enrolment, _ = enrol(
+        user=learner, pathway=speech_pathway, start_date=date(2026, 3, 2), now=utc(2026, 3, 2, 10)
+    )
     Enrolment.objects.filter(pk=enrolment.pk).update(created_at=utc(2026, 3, 2, 10))
     run(utc(2026, 3, 2, 11))
     assert mail.outbox == []
@@ -318,7 +324,7 @@ def test_the_email(enrolled, settings):
     settings.SITE_URL = "https://careers.example.org"
     enrolment = enrolled()
     first_task = enrolment.pathway.phases.get(order=1).tasks.get(order=1)
-    set_task_done(enrolment, first_task, True, utc(2026, 2, 25, 12))
+    set_task_done(enrolment=enrolment, task=first_task, done=True, now=utc(2026, 2, 25, 12))
     run(utc(2026, 3, 2, 9))
 
     [message] = mail.outbox

@@ -2,6 +2,8 @@
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from careers.schedule import (
     Completions,
     EnrolmentSnapshot,
@@ -35,7 +37,9 @@ def at(day, hour=12, tz=UTC):
 
 
 def plan(now, done=None, actions_done=None, **changes):
-    snapshot = EnrolmentSnapshot(start_date=START, phases=PHASES, action_items=ACTIONS, **changes)
+    snapshot = EnrolmentSnapshot(
+        **{"start_date": START, "phases": PHASES, "action_items": ACTIONS, **changes}
+    )
     return week_plan(snapshot, Completions(done or {}, actions_done or {}), now)
 
 
@@ -74,6 +78,12 @@ def test_action_items_follow_their_horizon():
     assert [item.id for item in plan(at(START), actions_done={1: at(START)}).due_action_items] == [2, 3]
 
 
+def test_an_unknown_horizon_is_an_error():
+    odd = (PlanActionItem(9, "Someday", "next_decade"),)
+    with pytest.raises(ValueError, match="next_decade"):
+        plan(at(START), action_items=odd)
+
+
 def test_later_phase_lists_overdue_tasks_of_earlier_phases():
     week = plan(at(START + timedelta(weeks=3, days=2)), done={100: at(START)})
     assert week.week == 4
@@ -90,6 +100,15 @@ def test_later_phase_lists_overdue_tasks_of_earlier_phases():
     assert week.behind_by == 2
     assert not week.on_track
     assert [p.done for p in week.phases] == [1, 0, 0]
+
+
+def test_nothing_new_when_only_earlier_weeks_tasks_are_open():
+    week4 = at(START + timedelta(weeks=3, days=2))
+    fresh = plan(week4, done={100: at(START)})
+    assert [due.task.id for due in fresh.new_tasks] == [200, 201] and not fresh.nothing_new
+    only_overdue = plan(week4, done={100: at(START), 200: week4, 201: week4})
+    assert only_overdue.new_tasks == [] and only_overdue.overdue_tasks and only_overdue.nothing_new
+    assert plan(at(START - timedelta(days=3))).nothing_new  # before the start nothing is due
 
 
 def test_on_track_when_done_matches_time_elapsed():
@@ -185,7 +204,7 @@ def test_pause_stops_the_clock_and_resume_pushes_the_plan_back():
     later = at(START + timedelta(days=40))
     paused = plan(later, paused_at=paused_at)
     assert paused.week == 2
-    resumed = plan(later, paused_days=30)
+    resumed = plan(later, start_date=START + timedelta(days=30))  # Enrolment.plan_start_date
     assert resumed.week == 2
     assert resumed.start_date == START + timedelta(days=30)
     assert resumed.planned_finish == date(2026, 4, 19) + timedelta(days=30)

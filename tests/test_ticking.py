@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from careers import guides
+from careers.importer import import_pathway
 from careers.models import ActionItemCompletion, TaskCompletion
-from careers.services import enrol, import_pathway
+from careers.services import enrol
 from tests.conftest import GUIDES_DIR
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/das
 
 @pytest.fixture
 def enrolment(learner, speech_pathway):
-    return enrol(learner, speech_pathway, date.today())[0]
+    return enrol(user=learner, pathway=speech_pathway, start_date=date.today())[0]
 
 
 @pytest.fixture

@@ -72,7 +72,7 @@ def test_reminders_turn_back_on_in_preferences(learner_client, learner, link):
 
 
 def test_mute_one_pathway(learner_client, learner, speech_pathway):
-    enrolment, _ = enrol(learner, speech_pathway, date.today())
+    enrolment, _ = enrol(user=learner, pathway=speech_pathway, start_date=date.today())
     page = learner_client.get(reverse("accounts:preferences")).content.decode()
     assert speech_pathway.title in page and "Weekly email on." in page
     response = learner_client.post(
@@ -90,7 +90,7 @@ def test_mute_one_pathway(learner_client, learner, speech_pathway):
 
 
 def test_send_this_weeks_email_now(learner_client, learner, speech_pathway):
-    enrolment, _ = enrol(learner, speech_pathway, date.today())
+    enrolment, _ = enrol(user=learner, pathway=speech_pathway, start_date=date.today())
     response = learner_client.post(reverse("careers:send_preview", args=[enrolment.id]), follow=True)
     assert "is on its way to learner@example.com" in response.content.decode()
     [message] = mail.outbox
@@ -99,7 +99,9 @@ def test_send_this_weeks_email_now(learner_client, learner, speech_pathway):
 
 
 def test_reminder_controls_belong_to_their_owner(client, make_learner, speech_pathway):
-    enrolment, _ = enrol(make_learner("owner@example.com"), speech_pathway, date.today())
+    enrolment, _ = enrol(
+        user=make_learner("owner@example.com"), pathway=speech_pathway, start_date=date.today()
+    )
     client.force_login(make_learner("other@example.com"))
     assert (
         client.post(reverse("careers:set_reminders", args=[enrolment.id]), {"enabled": "false"}).status_code

@@ -1,7 +1,9 @@
 """Real-browser tests: Playwright driving Debian's Chromium against pytest-django's `live_server`.
 
-The browser starts once per session (`browser`); each test gets fresh browser contexts (`page` at
-1280x800, `phone_page` at 390x844 with touch), so cookies and storage never leak between tests.
+Every test here carries the `browser` marker: `pytest -m "not browser"` skips them all.
+The browser starts once for this directory (`browser`) and stops after its last test; each test gets
+fresh browser contexts (`page` at 1280x800, `phone_page` at 390x844 with touch), so cookies and
+storage never leak between tests.
 Every page is watched for console errors, uncaught exceptions, Content-Security-Policy violations,
 failed requests and HTTP error responses: a test fails if any happen (`browser_problems`).
 
@@ -15,11 +17,12 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-# Playwright's sync API keeps an asyncio loop running in the main thread, and Django then refuses ORM
-# calls from that thread (SynchronousOnlyOperation): in fixtures, in tests, and in pytest-django's own
-# database setup and flush. This is Django's documented switch for exactly that case; tests only. It
-# must be set before any fixture runs, so it is set when this conftest is imported.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+HERE = Path(__file__).resolve().parent
+# Playwright's sync API keeps an asyncio loop running in the main thread while it is started, and
+# Django then refuses ORM calls from that thread (SynchronousOnlyOperation): in fixtures, in tests,
+# and in pytest-django's own database setup and flush. This is Django's documented switch for exactly
+# that case. `browser` sets it while Playwright runs, and only then: other tests keep Django's check.
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -94,9 +97,21 @@ class BrowserProblems:
         assert not new, "The browser reported problems:\n" + "\n".join(new)
 
 
-@pytest.fixture(scope="session")
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(items):
+    """Mark every test under tests/browser/ `browser` (the hook sees the whole session's items)."""
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="package")
 def browser():
-    """Debian's Chromium, driven by Playwright, for the whole session."""
+    """Debian's Chromium, driven by Playwright, from the first test here to the last.
+
+    Package scope (tests/browser/ is a package): Playwright stops, and Django's async check comes back,
+    before the tests of other directories run, whatever the order.
+    """
     from playwright.sync_api import sync_playwright
 
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
@@ -106,17 +121,24 @@ def browser():
             "Chromium binary. Do not run `playwright install`: the suite uses no downloaded browsers.",
             pytrace=False,
         )
+    previous = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
     playwright = sync_playwright().start()
     try:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-    except Exception as error:
-        playwright.stop()
-        pytest.fail(f"Could not start {CHROMIUM}: {error}", pytrace=False)
-    try:
-        yield browser
+        try:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        except Exception as error:
+            pytest.fail(f"Could not start {CHROMIUM}: {error}", pytrace=False)
+        try:
+            yield browser
+        finally:
+            browser.close()
     finally:
-        browser.close()
         playwright.stop()
+        if previous is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = previous
 
 
 @pytest.fixture

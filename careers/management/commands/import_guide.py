@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from careers import guides
-from careers.services import import_pathway
+from careers.importer import import_pathway
 
 
 class Command(BaseCommand):
