@@ -19,7 +19,7 @@ PORT ?= 8000
 # Links in e-mails must open the server `make run` started.
 SITE_URL = http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
-# Extra pytest arguments, e.g. make test ARGS="-k guides" or ARGS="tests/test_database.py -x".
+# Extra pytest arguments, e.g. make test ARGS="-m 'not browser'" or ARGS="tests/test_schedule.py -x".
 ARGS ?=
 
 # Debian packages the test suite needs. Add more here (redis-server, chromium, ...).

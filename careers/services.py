@@ -67,6 +67,8 @@ def change_status(*, enrolment, status, now):
     """Move `enrolment` to `status` (from the admin) the way the learner's own buttons do: paused
     time is counted, leaving keeps the ticks, and coming back from "left" re-opens the enrolment
     from its start date."""
+    if status not in Enrolment.Status.values:
+        raise ValueError(f"Unknown enrolment status {status!r}")
     if enrolment.is_left and status != Enrolment.Status.LEFT:
         enrol(user=enrolment.user, pathway=enrolment.pathway, start_date=enrolment.start_date, now=now)
         enrolment.refresh_from_db()
@@ -74,10 +76,8 @@ def change_status(*, enrolment, status, now):
         resume(enrolment=enrolment, now=now)
     elif status == Enrolment.Status.PAUSED:
         pause(enrolment=enrolment, now=now)
-    elif status == Enrolment.Status.LEFT:
-        leave(enrolment=enrolment, now=now)
     else:
-        raise ValueError(f"Unknown enrolment status {status!r}")
+        leave(enrolment=enrolment, now=now)
 
 
 def set_reminders(*, enrolment, enabled, now):

@@ -1,14 +1,14 @@
 """Test data shared by the feature tests: pathways, learners, enrolments.
 
 The plumbing lives in tests/plugins/ (a throwaway PostgreSQL, Redis and a Celery worker, the test
-settings), loaded below; bench/conftest.py loads the same plugins. The factories behind these
-fixtures are in tests/factories.py, for tests that need more than one of a thing or a special shape.
+settings), loaded by `pytest_plugins` in the root conftest.py for tests and bench alike. The
+factories behind these fixtures are in tests/factories.py (import helpers and constants such as
+GUIDES_DIR from there), for tests that need more than one of a thing or a special shape.
 """
 
 import pytest
 
 from tests import factories
-from tests.factories import GUIDES_DIR  # noqa: F401  (tests import it from here)
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from accounts.models import Profile
 from careers import guides, importer, services
 from careers.models import (
     ActionItem,
+    Enrolment,
     FaqEntry,
     Pathway,
     Phase,
@@ -195,3 +196,15 @@ def tick_action_item(enrolment, action_item, at=None, *, done=True):
 
 def _local_date(moment: datetime, user) -> date:
     return moment.astimezone(ZoneInfo(Profile.objects.get(user=user).time_zone)).date()
+
+
+# --- Reminders on a fixed clock ---------------------------------------------------------------
+
+
+def make_enrolment_at(now, *, user=None, pathway=None, start_date=None):
+    """make_enrolment(now=now), with `created_at` moved to `now` as well (the database stamps it on
+    insert): reminders care, as whoever enrolled after this week's slot waits for next week's."""
+    enrolment = make_enrolment(user=user, pathway=pathway, start_date=start_date, now=now)
+    Enrolment.objects.filter(pk=enrolment.pk).update(created_at=now)
+    enrolment.refresh_from_db()
+    return enrolment

@@ -2,16 +2,15 @@
 these tests in both layouts (the parser must not depend on the seeds' exact words)."""
 
 import re
-from pathlib import Path
 
 import pytest
 
 from careers import guides
+from tests.factories import GUIDES_DIR
 
-GUIDES = Path(__file__).resolve().parent.parent / "fixtures" / "guides"
-NLP = GUIDES / "deep-learning-engineer-to-nlp-engineer.txt"
-DL = GUIDES / "software-engineer-to-deep-learning-engineer.txt"
-SPEECH = GUIDES / "deep-learning-engineer-to-speech-ai-engineer.txt"
+NLP = GUIDES_DIR / "deep-learning-engineer-to-nlp-engineer.txt"
+DL = GUIDES_DIR / "software-engineer-to-deep-learning-engineer.txt"
+SPEECH = GUIDES_DIR / "deep-learning-engineer-to-speech-ai-engineer.txt"
 
 # Text that only appears when the scraper's run-together fields were not taken apart.
 MANGLED = re.compile(
@@ -574,19 +573,30 @@ def test_resource_with_a_link():
 # --- Refusals ---------------------------------------------------------------------------------
 
 
+def without(text, heading, next_heading):
+    """`text` without the section from `heading` up to `next_heading`."""
+    start, end = text.index(f"{heading}\n"), text.index(f"{next_heading}\n")
+    return text[:start] + text[end:]
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("", "empty.txt: not a guide"),
-        ("Shopping list\n- eggs\n- milk\n", "empty.txt: not a guide"),
-        (PLAIN_GUIDE.split("Your Learning Roadmap")[0], "empty.txt: missing roadmap"),
-        (
-            PLAIN_GUIDE.replace("Overview\n", "")
-            .replace(PLAIN_GUIDE.splitlines()[2] + "\n", "")
-            .replace(PLAIN_GUIDE.splitlines()[3] + "\n", ""),
-            "empty.txt: missing overview",
+        pytest.param("", "empty.txt: not a guide", id="empty"),
+        pytest.param("Shopping list\n- eggs\n- milk\n", "empty.txt: not a guide", id="no-sections"),
+        pytest.param(
+            PLAIN_GUIDE.split("Your Learning Roadmap")[0], "empty.txt: missing roadmap", id="no-roadmap"
         ),
-        ("Overview\nSome text.\nYour Learning Roadmap\nPhase\n2 weeks- Do it\n", "empty.txt: missing title"),
+        pytest.param(
+            without(PLAIN_GUIDE, "Overview", "Your Transferable Skills"),
+            "empty.txt: missing overview",
+            id="no-overview",
+        ),
+        pytest.param(
+            "Overview\nSome text.\nYour Learning Roadmap\nPhase\n2 weeks- Do it\n",
+            "empty.txt: missing title",
+            id="no-title",
+        ),
     ],
 )
 def test_refuses_text_that_is_not_a_usable_guide(text, message):

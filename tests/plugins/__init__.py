@@ -1,4 +1,4 @@
-"""Test plumbing, loaded as pytest plugins by `pytest_plugins` in tests/conftest.py and bench/conftest.py.
+"""Test plumbing, loaded as pytest plugins by `pytest_plugins` in the root conftest.py.
 
 - `postgresql`: a throwaway PostgreSQL server that Django's test database is created on.
 - `celery_worker`: a throwaway redis-server and a real Celery worker thread fed from it.

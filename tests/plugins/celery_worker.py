@@ -1,7 +1,7 @@
 """Plugin: Celery tested for real: a throwaway redis-server and a Celery worker thread fed from it.
 
 `celery_worker_on_redis` is the fixture tests ask for; `redis_server` (session) is started the first
-time one does. See tests/test_celery_infra.py for what they guarantee.
+time one does. See tests/test_plugins.py for what they guarantee.
 """
 
 import atexit

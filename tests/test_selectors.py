@@ -1,0 +1,270 @@
+"""careers.selectors: the catalogue (search, filters, counts), its filter choices, the featured
+pathways, the pathway page and the dashboard, read in a constant number of queries."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from careers import selectors, services
+from careers.models import SkillToLearn
+from tests.factories import all_tasks, tick
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
+START = date(2026, 3, 2)  # NOW is in week 2
+
+
+def titles(pathways):
+    return [pathway.title for pathway in pathways]
+
+
+# --- Catalogue: search -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def baker_and_keeper(make_pathway):
+    baker = make_pathway(
+        title="Sourdough Baker",
+        from_role="Accountant",
+        to_role="Artisan Baker",
+        overview="Early mornings, and patience.\n\nKneading by hand, every day.",
+        skills_to_learn=["Laminating dough", "Oven management"],
+        phases=[(2, 3), (None, 2)],
+    )
+    keeper = make_pathway(
+        title="Lighthouse Keeper",
+        from_role="Sailor",
+        to_role="Keeper",
+        overview="Long nights, and patience.\n\nPolishing the lens.",
+        skills_to_learn=["Morse code"],
+    )
+    return baker, keeper
+
+
+@pytest.mark.parametrize(
+    "query_of",
+    [
+        pytest.param(lambda p: p.title.upper(), id="title, in any case"),
+        pytest.param(lambda p: p.from_role.lower(), id="from role"),
+        pytest.param(lambda p: p.to_role, id="to role"),
+        pytest.param(lambda p: p.overview_paragraphs[1], id="overview"),
+        pytest.param(lambda p: p.skills_to_learn.order_by("order").last().name, id="skill to learn"),
+        pytest.param(lambda p: all_tasks(p)[-1].text, id="task"),
+    ],
+)
+def test_search_matches_each_searched_field(baker_and_keeper, query_of):
+    baker, _keeper = baker_and_keeper
+    assert titles(selectors.catalogue(query=query_of(baker))) == [baker.title]
+
+
+def test_search_lists_a_pathway_once_however_many_rows_match(baker_and_keeper):
+    baker, keeper = baker_and_keeper
+    # "Baker" is in the title, the target role and every task of the baker's pathway.
+    assert titles(selectors.catalogue(query="  baker ")) == [baker.title]
+    # Both overviews ask for patience: both are listed, by title.
+    assert titles(selectors.catalogue(query="PATIENCE")) == [keeper.title, baker.title]
+    assert titles(selectors.catalogue(query="no such thing")) == []
+
+
+def test_catalogue_lists_every_pathway_by_title_with_its_counts(make_pathway):
+    make_pathway(title="Zoo Keeper", phases=[(1, 1)])
+    make_pathway(title="Archivist", phases=[(3, 2), (2, 1), (None, 1)], skills_to_learn=3)
+    listed = list(selectors.catalogue())
+    assert titles(listed) == ["Archivist", "Zoo Keeper"]
+    assert [(p.phase_count, p.task_count) for p in listed] == [(3, 4), (1, 1)]
+
+
+def test_matching_a_task_does_not_change_the_counts(make_pathway):
+    pathway = make_pathway(phases=[(3, 2), (2, 1), (None, 1)], skills_to_learn=2)
+    found = selectors.catalogue(query=all_tasks(pathway)[0].text).get()
+    assert (found.phase_count, found.task_count) == (3, 4)
+
+
+# --- Catalogue: filters ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def by_months(make_pathway):
+    """Pathways of 3, 4, 6 and 7 months, and one of unknown length, by their length."""
+    return {
+        months: make_pathway(title=f"{months} months", duration_months=months) for months in (3, 4, 6, 7)
+    } | {None: make_pathway(title="unknown length")}
+
+
+@pytest.mark.parametrize(
+    ("bucket", "months"), [("short", [3]), ("medium", [4, 6]), ("long", [7]), ("", [3, 4, 6, 7, None])]
+)
+def test_duration_buckets(by_months, bucket, months):
+    assert set(titles(selectors.catalogue(duration=bucket))) == {by_months[m].title for m in months}
+
+
+def test_an_unknown_duration_bucket_is_an_error(by_months):
+    with pytest.raises(ValueError, match="forever"):
+        selectors.catalogue(duration="forever")
+
+
+@pytest.mark.parametrize("spelling", [str, str.lower, str.upper])
+def test_target_role_and_difficulty_match_in_any_case(make_pathway, spelling):
+    moderate = make_pathway(to_role="Speech AI Engineer", difficulty="Moderate")
+    make_pathway(to_role="NLP Engineer", difficulty="Hard")
+    assert titles(selectors.catalogue(difficulty=spelling(moderate.difficulty))) == [moderate.title]
+    assert titles(selectors.catalogue(to_role=spelling(moderate.to_role))) == [moderate.title]
+
+
+def test_filters_combine_with_the_search(make_pathway):
+    long_engineer = make_pathway(to_role="Deep Learning Engineer", duration_months=9)
+    make_pathway(to_role="NLP Engineer", duration_months=3)
+    make_pathway(to_role="Gardener", duration_months=9)
+    assert titles(selectors.catalogue(query="engineer", duration="long")) == [long_engineer.title]
+
+
+def test_filter_choices_are_the_distinct_values_present_sorted(make_pathway):
+    make_pathway(to_role="Speech AI Engineer", difficulty="Moderate")
+    make_pathway(to_role="NLP Engineer", difficulty="")
+    make_pathway(to_role="NLP Engineer", difficulty="  ")
+    make_pathway(to_role="deep learning engineer", difficulty="moderate")
+    make_pathway(to_role="", difficulty="Hard")
+    choices = selectors.catalogue_filter_choices()
+    assert choices.to_roles == ["deep learning engineer", "NLP Engineer", "Speech AI Engineer"]
+    # The filters match in any case, so "Moderate" and "moderate" are one choice.
+    assert [d.casefold() for d in choices.difficulties] == ["hard", "moderate"]
+
+
+def test_featured_pathways_are_the_newest_three_with_counts(make_pathway):
+    made = [make_pathway(phases=[(2, n)]) for n in (1, 2, 3, 4)]
+    featured = list(selectors.featured_pathways())
+    assert titles(featured) == titles(reversed(made[1:]))
+    assert [p.task_count for p in featured] == [4, 3, 2]
+
+
+# --- Pathway page --------------------------------------------------------------------------------
+
+
+def test_pathway_page_gives_each_phase_its_week_range(make_pathway):
+    pathway = make_pathway(phases=[(3, 1), (3, 1), (4, 1), (2, 1), (None, 1)])
+    page = selectors.pathway_page(pathway.slug, AnonymousUser(), NOW)
+    assert [phase.weeks.label for phase in page.phases] == [
+        "Weeks 1–3",
+        "Weeks 4–6",
+        "Weeks 7–10",
+        "Weeks 11–12",
+        "Week 13 onwards",
+    ]
+    assert [phase.phase.title for phase in page.phases] == [p.title for p in pathway.phases.order_by("order")]
+
+
+def test_pathway_page_of_an_unknown_slug_is_none(pathway):
+    assert selectors.pathway_page("no-such-pathway", AnonymousUser(), NOW) is None
+
+
+def test_pathway_page_for_a_visitor_and_for_a_learner_who_does_not_follow_it(pathway, learner):
+    visitor = selectors.pathway_page(pathway.slug, AnonymousUser(), NOW)
+    assert visitor.progress is None and not visitor.can_enrol
+    newcomer = selectors.pathway_page(pathway.slug, learner, NOW)
+    assert newcomer.progress is None and newcomer.can_enrol
+
+
+def test_pathway_page_for_a_learner_who_follows_it_carries_their_progress(make_enrolment, learner, pathway):
+    enrolment = make_enrolment(user=learner, pathway=pathway, start_date=START, now=NOW)
+    first_task = all_tasks(pathway)[0]
+    tick(enrolment, first_task, at=NOW)
+
+    page = selectors.pathway_page(pathway.slug, learner, NOW)
+    assert not page.can_enrol
+    assert page.progress.enrolment == enrolment
+    assert page.progress.done_tasks == {first_task.id}
+    assert page.progress.plan.week == 2
+    assert [(phase.progress.done, phase.progress.total) for phase in page.phases] == [(1, 2), (0, 1), (0, 1)]
+
+    services.leave(enrolment=enrolment, now=NOW)
+    left = selectors.pathway_page(pathway.slug, learner, NOW)
+    assert left.can_enrol and left.progress.enrolment.is_left
+    assert left.progress.done_tasks == {first_task.id}  # the ticks are kept
+
+
+def test_pathway_page_groups_sections_in_their_display_order(make_pathway):
+    pathway = make_pathway(
+        action_items={"next_90_days": 1, "this_week": 1, "this_month": 1},
+        reality_checks={"challenge": 1, "love": 1, "miss": 1},
+    )
+    page = selectors.pathway_page(pathway.slug, AnonymousUser(), NOW)
+    assert [group.label for group in page.action_groups] == ["This Week", "This Month", "Next 90 Days"]
+    assert [group.label for group in page.reality_groups] == [
+        "What you'll love",
+        "What you might miss",
+        "Biggest challenges",
+    ]
+
+
+def test_skills_are_grouped_by_priority_only_when_the_guide_gives_one(make_pathway):
+    pathway = make_pathway(skills_to_learn=4)
+    skills = list(pathway.skills_to_learn.order_by("order"))
+    assert [(g.label, g.items) for g in selectors.skills_by_priority(skills)] == [("", skills)]
+
+    for skill, priority in zip(skills, ["nice_to_have", "", "critical", "important"], strict=True):
+        skill.priority = priority
+    SkillToLearn.objects.bulk_update(skills, ["priority"])
+    groups = selectors.skills_by_priority(skills)
+    assert [(g.label, [s.name for s in g.items]) for g in groups] == [
+        ("Critical", [skills[2].name]),
+        ("Important", [skills[3].name]),
+        ("Nice to have", [skills[0].name]),
+        ("Other skills", [skills[1].name]),
+    ]
+
+
+# --- Dashboard -----------------------------------------------------------------------------------
+
+
+def test_dashboard_lists_followed_pathways_in_enrolment_order_and_left_ones_apart(
+    make_enrolment, make_pathway, learner
+):
+    first, second, gone = (
+        make_enrolment(user=learner, pathway=make_pathway(), start_date=START, now=NOW) for _ in range(3)
+    )
+    services.pause(enrolment=second, now=NOW)
+    services.leave(enrolment=gone, now=NOW)
+    make_enrolment(pathway=first.pathway)  # someone else's
+
+    board = selectors.dashboard_for(learner, NOW)
+    assert [progress.enrolment for progress in board.following] == [first, second]
+    assert board.left == [gone]
+
+
+def test_dashboard_progress_is_the_week_plan_at_now(make_enrolment, learner, pathway):
+    enrolment = make_enrolment(user=learner, pathway=pathway, start_date=START, now=NOW)
+    tick(enrolment, all_tasks(pathway)[0], at=NOW)
+    (progress,) = selectors.dashboard_for(learner, NOW).following
+    plan = progress.plan
+    assert (plan.week, plan.total_weeks, plan.tasks_done, plan.tasks_total) == (2, 5, 1, 4)
+    assert plan.current_phase.phase.title == pathway.phases.get(order=1).title
+
+
+def test_dashboard_reads_in_a_constant_number_of_queries(
+    make_enrolment, make_pathway, make_learner, django_assert_max_num_queries
+):
+    learner = make_learner()
+
+    def read_dashboard():
+        user = get_user_model().objects.get(pk=learner.pk)  # a fresh user: its profile is read too
+        with CaptureQueriesContext(connection) as queries:
+            board = selectors.dashboard_for(user, NOW)
+            assert all(progress.plan for progress in board.following)
+        return len(queries.captured_queries)
+
+    enrolment = make_enrolment(user=learner, pathway=make_pathway(), start_date=START, now=NOW)
+    tick(enrolment, all_tasks(enrolment.pathway)[0], at=NOW)
+    with django_assert_max_num_queries(8):
+        one = read_dashboard()
+    for shape in ([(3, 2), (2, 1), (None, 1)], [(4, 6), (4, 6), (None, 3)]):
+        more = make_enrolment(
+            user=learner, pathway=make_pathway(phases=shape, action_items={"this_week": 2}), now=NOW
+        )
+        tick(more, all_tasks(more.pathway)[1], at=NOW)
+    services.leave(enrolment=enrolment, now=NOW + timedelta(days=1))
+    assert read_dashboard() == one

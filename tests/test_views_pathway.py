@@ -1,0 +1,247 @@
+"""The pathway page, as a visitor sees it: every section of the guide, its facts, its roadmap.
+
+(A learner's ticks on this page are in test_views_ticking.py; enrolling from it in
+test_views_enrolment.py.)"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from careers import guides
+from careers.models import Phase, SkillToLearn, Task
+from tests.factories import GUIDES_DIR, all_tasks, import_guide
+from tests.pages import assert_well_formed_page, checkboxes, read_page, words
+
+pytestmark = pytest.mark.django_db
+
+SECTIONS = [
+    "Overview",
+    "Your transferable skills",
+    "Skills to learn",
+    "Learning roadmap",
+    "Reality check",
+    "Action plan",
+    "Frequently asked questions",
+]
+GROUPS = [
+    "What you'll love",
+    "What you might miss",
+    "Biggest challenges",
+    "This Week",
+    "This Month",
+    "Next 90 Days",
+]
+
+
+def page_of(client, pathway):
+    response = client.get(pathway.get_absolute_url())
+    assert response.status_code == 200
+    return read_page(response)
+
+
+def section(page, section_id):
+    return page.find("section", id=section_id)
+
+
+def facts(page):
+    """The facts at the top of the page: {term: definition}."""
+    pairs = page.find("dl", class_="facts")
+    return {} if pairs is None else {div.find("dt").text: div.find("dd").text for div in pairs.elements}
+
+
+# ---------- The seed guides, end to end (one test per guide) ----------
+
+
+@pytest.mark.parametrize("filename", sorted(path.name for path in GUIDES_DIR.glob("*.txt")))
+def test_pathway_page_shows_every_item_of_the_guide(client, filename):
+    pathway = import_guide(filename)
+    guide = guides.read(GUIDES_DIR / filename)
+    page = page_of(client, pathway)
+    assert_well_formed_page(page)
+    text = page.text
+
+    def shown(item):
+        assert words(item) in text, item
+
+    shown(guide.title)
+    for paragraph in guide.overview:
+        shown(paragraph)
+    for skill in [*guide.transferable_skills, *guide.skills_to_learn]:
+        shown(skill.name)
+        shown(skill.description)
+    for number, phase in enumerate(guide.phases, 1):
+        shown(f"Phase {number}")
+        shown(phase.title)
+        shown(phase.duration_label)
+        for task in phase.tasks:
+            shown(task)
+        for resource in phase.resources:
+            shown(resource.title)
+    for items in [*guide.reality_check.values(), *guide.action_plan.values()]:
+        for item in items:
+            shown(item)
+    for entry in guide.faq:
+        shown(entry.answer)
+    assert [h2.text for h2 in page.find("div", class_="pathway-body").find_all("h2")] == [
+        *SECTIONS,
+        "Not the move for you?",
+    ]
+    assert set(GROUPS) <= {h3.text for h3 in page.find_all("h3")}
+
+
+# ---------- Factory-built pathways ----------
+
+
+def test_pathway_page_shows_every_section_of_the_pathway(client, pathway):
+    page = page_of(client, pathway)
+    assert_well_formed_page(page)
+    assert page.find("h1").text == pathway.title
+    text = page.text
+
+    def shown(item):
+        assert words(item) in text, item
+
+    for paragraph in pathway.overview_paragraphs:
+        shown(paragraph)
+    for skill in [*pathway.transferable_skills.all(), *pathway.skills_to_learn.all()]:
+        shown(skill.name)
+        shown(skill.description)
+    roadmap = section(page, "roadmap")
+    phases = list(pathway.phases.order_by("order"))
+    for number, (phase, weeks) in enumerate(
+        zip(phases, ["Weeks 1–3", "Weeks 4–5", "Week 6 onwards"], strict=True), 1
+    ):
+        item = roadmap.find("ol").elements[number - 1]
+        assert item.text.startswith(
+            f"Phase {number} {phase.title} {weeks} {phase.duration_label} {phase.summary}"
+        )
+        assert [li.text for li in item.find("ul", class_="task-list").elements] == [
+            t.text for t in phase.tasks.all()
+        ]
+        for resource in phase.resources.all():
+            assert item.find("a", href=resource.url).text == resource.title
+    for item in [*pathway.reality_checks.all(), *pathway.action_items.all()]:
+        shown(item.text)
+    for entry in pathway.faq_entries.all():
+        shown(entry.question)
+        shown(entry.answer)
+
+    body = page.find("div", class_="pathway-body")
+    assert [h2.text for h2 in body.find_all("h2")] == [*SECTIONS, "Not the move for you?"]
+    assert [h3.text for h3 in section(page, "reality-check").find_all("h3")] == GROUPS[:3]
+    assert [h3.text for h3 in section(page, "action-plan").find_all("h3")] == GROUPS[3:]
+    # The table of contents leads to every section.
+    toc = page.find("nav", class_="toc")
+    assert [a.text for a in toc.find_all("a")] == SECTIONS
+    assert all(page.find(id=a.attrs["href"][1:]) for a in toc.find_all("a"))
+
+
+def test_pathway_page_leaves_out_empty_sections(client, make_pathway):
+    page = page_of(client, make_pathway(phases=[(2, 1)]))
+    assert_well_formed_page(page)
+    assert [a.text for a in page.find("nav", class_="toc").find_all("a")] == ["Overview", "Learning roadmap"]
+    for section_id in ("transferable-skills", "skills-to-learn", "reality-check", "action-plan", "faq"):
+        assert section(page, section_id) is None
+
+
+def test_pathway_page_facts_weeks_and_skill_priorities(client, make_pathway):
+    pathway = make_pathway(
+        phases=[(6, 1), (8, 1), (6, 1), (4, 1)],
+        duration_months=6,
+        difficulty="Moderate",
+        timeline="4-6 months",
+        salary_change="+10% to +25%",
+        demand="Growing fast",
+        other_facts=[["Remote work", "Common"]],
+        skills_to_learn=4,
+    )
+    skills = list(pathway.skills_to_learn.order_by("order"))
+    for skill, priority in zip(skills, ["nice_to_have", "critical", "important", "critical"], strict=True):
+        skill.priority = priority
+    SkillToLearn.objects.bulk_update(skills, ["priority"])
+
+    page = page_of(client, pathway)
+    assert facts(page) == {
+        "Duration": "6 months",
+        "Difficulty": "Moderate",
+        "Timeline": "4-6 months",
+        "Salary change": "+10% to +25%",
+        "Remote work": "Common",
+        "Demand": "Growing fast",
+    }
+    groups = section(page, "skills-to-learn").find_all("h3")
+    assert [group.text for group in groups] == [
+        "Critical 2 skills",
+        "Important 1 skill",
+        "Nice to have 1 skill",
+    ]
+    roadmap = section(page, "roadmap").text
+    assert (
+        "Weeks 1–6 6 weeks" in roadmap
+        and "Weeks 7–14 8 weeks" in roadmap
+        and "Weeks 21–24 4 weeks" in roadmap
+    )
+
+
+def test_pathway_page_without_facts_or_priorities(client, make_pathway):
+    pathway = make_pathway(phases=[(3, 1), (None, 1)], skills_to_learn=2)
+    page = page_of(client, pathway)
+    assert facts(page) == {}
+    skills = section(page, "skills-to-learn")
+    assert [h3.text for h3 in skills.find_all("h3")] == [
+        s.name for s in pathway.skills_to_learn.order_by("order")
+    ]
+    assert "Critical" not in skills.text and "Other skills" not in skills.text
+    ongoing = section(page, "roadmap").find("ol").elements[-1]
+    assert "Week 4 onwards Ongoing" in ongoing.text
+
+
+def test_faq_questions_are_never_invented(client, make_pathway):
+    pathway = make_pathway(
+        faq=[("", "No—while research roles want a PhD, most do not."), ("Is it paid?", "Yes.")]
+    )
+    faq = section(page_of(client, pathway), "faq")
+    assert [h3.text for h3 in faq.find_all("h3")] == ["Is it paid?"]  # the first answer has no question
+    assert "No—while research roles want a PhD, most do not." in faq.text
+
+
+def test_pathway_page_invites_visitors_to_sign_up(client, pathway):
+    page = page_of(client, pathway)
+    follow = page.find("section", class_="follow")
+    back = f"?next={pathway.get_absolute_url()}"
+    assert follow.find("a", href=f"{reverse('account_signup')}{back}").text == "Sign up to enrol"
+    assert follow.find("a", href=f"{reverse('account_login')}{back}").text == "Log in"
+    # Nothing to tick: the tasks are a plain list.
+    assert checkboxes(page) == {}
+    assert words(all_tasks(pathway)[0].text) in section(page, "roadmap").text
+
+
+@pytest.mark.parametrize("visitor", ["anonymous", "enrolled learner"])
+def test_pathway_page_queries_do_not_grow_with_the_pathway(
+    client, make_pathway, make_enrolment, learner, visitor
+):
+    small = make_pathway(phases=[(1, 1)])
+    big = make_pathway(
+        phases=[(3, 4), (2, 3), (None, 2)],
+        resources_per_phase=2,
+        action_items={"this_week": 2, "this_month": 2},
+        transferable_skills=3,
+        skills_to_learn=3,
+        reality_checks={"love": 2, "miss": 2},
+        faq=3,
+    )
+    if visitor == "enrolled learner":
+        client.force_login(learner)
+        for pathway in (small, big):
+            make_enrolment(user=learner, pathway=pathway)
+
+    def queries(pathway):
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(pathway.get_absolute_url()).status_code == 200
+        return len(context.captured_queries)
+
+    before = queries(big)
+    phase = Phase.objects.create(pathway=big, order=99, title="Extra", duration_weeks=2)
+    Task.objects.bulk_create(Task(phase=phase, order=n, text=f"Extra task {n}") for n in range(10))
+    assert queries(big) == before == queries(small)
