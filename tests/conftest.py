@@ -11,6 +11,17 @@ import pytest
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: allauth counts log-in and sign-up attempts there, so
+    one test's attempts must not rate-limit the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def speech_pathway(db):
     """The richer seed pathway (4 timed phases, 12 tasks, 9 action items), imported from its guide.

@@ -3,7 +3,6 @@
 from html import escape
 
 import pytest
-from django.core.cache import cache
 
 from tests.pages import is_logged_in, log_in
 
@@ -11,13 +10,6 @@ LOGOUT_URL = "/accounts/logout/"
 DASHBOARD_URL = "/dashboard/"
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()  # allauth counts attempts in the cache; each test starts from zero
-    yield
-    cache.clear()
 
 
 def test_a_verified_learner_logs_in_and_lands_on_the_dashboard(client, learner):

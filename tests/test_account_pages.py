@@ -4,18 +4,10 @@ heading, and nothing inline that the Content Security Policy would block."""
 import re
 
 import pytest
-from django.core.cache import cache
 
 pytestmark = pytest.mark.django_db
 
 LOGOUT_URL = "/accounts/logout/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()  # allauth counts attempts in the cache; each test starts from zero
-    yield
-    cache.clear()
 
 
 def assert_site_page(response):

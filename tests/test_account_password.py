@@ -1,7 +1,6 @@
 """Passwords: reset by an emailed link (on SITE_URL), and change while logged in."""
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from tests.factories import PASSWORD
@@ -11,13 +10,6 @@ DASHBOARD_URL = "/dashboard/"
 NEW_PASSWORD = "plum-orbit-harbour-47"
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()  # allauth counts attempts in the cache; each test starts from zero
-    yield
-    cache.clear()
 
 
 def test_password_reset_by_emailed_link(client, learner, mailoutbox, settings):

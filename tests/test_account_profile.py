@@ -5,7 +5,6 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 
 from accounts.models import Profile
 from accounts.selectors import masked_email
@@ -14,13 +13,6 @@ from tests.factories import PASSWORD
 from tests.pages import sign_up
 
 User = get_user_model()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()  # allauth counts attempts in the cache; each test starts from zero
-    yield
-    cache.clear()
 
 
 # --- One profile per user ---------------------------------------------------------------------------

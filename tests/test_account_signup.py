@@ -6,7 +6,6 @@ from html import escape
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.test import Client
 
 from accounts.adapter import site_url
@@ -18,13 +17,6 @@ VERIFICATION_SENT_URL = "/accounts/confirm-email/"
 DASHBOARD_URL = "/dashboard/"
 
 User = get_user_model()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()  # allauth counts attempts in the cache; each test starts from zero
-    yield
-    cache.clear()
 
 
 @pytest.mark.django_db
