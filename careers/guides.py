@@ -109,7 +109,17 @@ _SECTION_PATTERNS = {
 }
 
 # The longest value each short field of a pathway holds.
-FIELD_LIMITS = {"title": 300, "from role": 150, "to role": 150, "difficulty": 100, "timeline": 100}
+# The longest value each short field may have (the database columns' sizes).
+FIELD_LIMITS = {
+    "title": 300,
+    "from role": 150,
+    "to role": 150,
+    "difficulty": 100,
+    "timeline": 100,
+    "phase duration": 100,
+    "skill duration": 100,
+    "resource link": 500,
+}
 
 FACT_LABELS = {
     "difficulty": "difficulty",
@@ -220,6 +230,9 @@ def parse(text, source="guide"):
         ("to role", guide.to_role),
         ("difficulty", guide.difficulty),
         ("timeline", guide.timeline),
+        *(("phase duration", phase.duration_label) for phase in guide.phases),
+        *(("skill duration", skill.duration_label) for skill in guide.skills_to_learn),
+        *(("resource link", resource.url) for phase in guide.phases for resource in phase.resources),
     ):
         if len(value) > FIELD_LIMITS[what]:
             raise GuideError(f"{source}: {what} is longer than {FIELD_LIMITS[what]} characters")

@@ -573,6 +573,13 @@ def test_resource_with_a_link():
 # --- Refusals ---------------------------------------------------------------------------------
 
 
+def test_refuses_a_value_too_long_to_store_naming_it():
+    long_link = "https://kaggle.com/code/" + "x" * 500
+    text = RICH_GUIDE.replace("GitHub Pages; Kaggle notebooks", f"Kaggle notebooks ({long_link})")
+    with pytest.raises(guides.GuideError, match=r"^nurse.txt: resource link is longer than 500 characters$"):
+        guides.parse(text, source="nurse.txt")
+
+
 def without(text, heading, next_heading):
     """`text` without the section from `heading` up to `next_heading`."""
     start, end = text.index(f"{heading}\n"), text.index(f"{next_heading}\n")
