@@ -124,8 +124,29 @@ class PhaseAdmin(admin.ModelAdmin):
     inlines = (TaskInline, ResourceInline)
 
 
+class EnrolmentForm(forms.ModelForm):
+    """A status the learner's rules refuse (completed with tasks still open, say) is a form error."""
+
+    class Meta:
+        model = Enrolment
+        fields = ["user", "pathway", "start_date", "status", "reminders_enabled"]
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        if self.instance.pk is None:
+            if status == Enrolment.Status.COMPLETED:
+                raise forms.ValidationError("A new enrolment has nothing done yet: it cannot be completed.")
+        elif "status" in self.changed_data:
+            try:
+                services.check_status_change(enrolment=self.instance, status=status)
+            except ValueError as error:
+                raise forms.ValidationError(str(error)) from None
+        return status
+
+
 @admin.register(Enrolment)
 class EnrolmentAdmin(admin.ModelAdmin):
+    form = EnrolmentForm
     list_display = ["user", "pathway", "status", "start_date", "reminders_enabled", "next_reminder_at"]
     list_filter = ["status", "reminders_enabled", "pathway"]
     search_fields = ["user__email", "pathway__title"]
@@ -140,11 +161,19 @@ class EnrolmentAdmin(admin.ModelAdmin):
         "paused_at",
         "paused_days",
         "left_at",
+        "completed_at",
         "next_reminder_at",
         "created_at",
     ]
     # Kept by the services below, as the learner's own buttons keep them.
-    readonly_fields = ["paused_at", "paused_days", "left_at", "next_reminder_at", "created_at"]
+    readonly_fields = [
+        "paused_at",
+        "paused_days",
+        "left_at",
+        "completed_at",
+        "next_reminder_at",
+        "created_at",
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields + (["user", "pathway"] if obj else [])

@@ -1,6 +1,7 @@
 from django import forms
 
 from careers import selectors
+from careers.models import SkipReason
 
 
 class CaseInsensitiveChoiceField(forms.ChoiceField):
@@ -90,3 +91,22 @@ class TickForm(forms.Form):
         if value not in {"true", "false"}:
             raise forms.ValidationError({self.field_name: f'{self.field_name} must be "true" or "false".'})
         return {self.field_name: value == "true"}
+
+
+class SkipForm(forms.Form):
+    """Why a task or an action-plan step is skipped: one of SkipReason's values."""
+
+    reason = forms.ChoiceField(
+        choices=SkipReason.choices,
+        error_messages={
+            "required": "Choose why you skip it.",
+            "invalid_choice": "reason must be "
+            + " or ".join(f'"{value}"' for value in SkipReason.values)
+            + ".",
+        },
+    )
+
+    @property
+    def reason_label(self):
+        """The reason as a message says it, e.g. "not for me" (call after is_valid())."""
+        return SkipReason(self.cleaned_data["reason"]).label.lower()

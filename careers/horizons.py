@@ -10,12 +10,12 @@ from dataclasses import dataclass
 class Horizon:
     key: str
     label: str
-    weeks: range  # the pathway weeks (1-based) in which its steps are due
+    weeks: range  # the plan weeks (1-based) its steps are spread over, in order
 
 
 THIS_WEEK = Horizon("this_week", "This Week", range(1, 2))
 THIS_MONTH = Horizon("this_month", "This Month", range(1, 5))
-NEXT_90_DAYS = Horizon("next_90_days", "Next 90 Days", range(1, 14))
+NEXT_90_DAYS = Horizon("next_90_days", "Next 90 Days", range(5, 14))
 
 HORIZONS = (THIS_WEEK, THIS_MONTH, NEXT_90_DAYS)
 KEYS = tuple(horizon.key for horizon in HORIZONS)

@@ -185,6 +185,7 @@ class Enrolment(models.Model):
         ACTIVE = "active", "Active"
         PAUSED = "paused", "Paused"
         LEFT = "left", "Left"
+        COMPLETED = "completed", "Completed"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments")
     pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="enrolments")
@@ -194,6 +195,8 @@ class Enrolment(models.Model):
     # Days spent paused, which push the plan back so a pause does not leave the learner behind.
     paused_days = models.PositiveIntegerField(default=0)
     left_at = models.DateTimeField(null=True, blank=True)
+    # Set when every task of the timed phases is done or skipped (careers.services keeps it).
+    completed_at = models.DateTimeField(null=True, blank=True)
     reminders_enabled = models.BooleanField(
         default=True, help_text="The learner can mute one pathway's reminders and keep the others."
     )
@@ -224,15 +227,32 @@ class Enrolment(models.Model):
         return self.status == self.Status.LEFT
 
     @property
+    def is_completed(self):
+        return self.status == self.Status.COMPLETED
+
+    @property
     def plan_start_date(self):
-        """Where week 1 of the plan begins: the start date, moved on by the days spent paused."""
-        return self.start_date + timedelta(days=self.paused_days)
+        """The start date, moved on by the time spent paused in whole weeks (to the nearest), so
+        plan weeks keep starting on the learner's reminder day."""
+        return self.start_date + timedelta(weeks=(self.paused_days + 3) // 7)
+
+
+class SkipReason(models.TextChoices):
+    """Why a learner resolved a task or an action-plan step without doing it here."""
+
+    NOT_FOR_ME = "not_for_me", "Not for me"
+    ALREADY_DONE = "already_done", "Already done"
 
 
 class TaskCompletion(models.Model):
+    """A task resolved in an enrolment: done (blank `skip_reason`) or skipped. One row per task."""
+
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="task_completions")
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="completions")
-    done_at = models.DateTimeField()
+    done_at = models.DateTimeField(help_text="When it was done, or skipped.")
+    skip_reason = models.CharField(
+        max_length=20, choices=SkipReason.choices, blank=True, help_text="Empty when done."
+    )
 
     class Meta:
         constraints = [
@@ -240,13 +260,19 @@ class TaskCompletion(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.task} done {self.done_at:%Y-%m-%d}"
+        state = f"skipped ({self.get_skip_reason_display().lower()})" if self.skip_reason else "done"
+        return f"{self.task} {state} {self.done_at:%Y-%m-%d}"
 
 
 class ActionItemCompletion(models.Model):
+    """An action-plan step resolved in an enrolment: done (blank `skip_reason`) or skipped."""
+
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="action_item_completions")
     action_item = models.ForeignKey(ActionItem, on_delete=models.CASCADE, related_name="completions")
-    done_at = models.DateTimeField()
+    done_at = models.DateTimeField(help_text="When it was done, or skipped.")
+    skip_reason = models.CharField(
+        max_length=20, choices=SkipReason.choices, blank=True, help_text="Empty when done."
+    )
 
     class Meta:
         constraints = [
@@ -254,7 +280,22 @@ class ActionItemCompletion(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.action_item} done {self.done_at:%Y-%m-%d}"
+        state = f"skipped ({self.get_skip_reason_display().lower()})" if self.skip_reason else "done"
+        return f"{self.action_item} {state} {self.done_at:%Y-%m-%d}"
+
+
+class HabitTick(models.Model):
+    """A task of an ongoing phase is a weekly habit: done in a plan week when ticked in it."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="habit_ticks")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="habit_ticks")
+    done_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["enrolment", "done_at"], name="habit_tick_by_time")]
+
+    def __str__(self):
+        return f"{self.task} done in the week of {self.done_at:%Y-%m-%d}"
 
 
 class ReminderLog(models.Model):

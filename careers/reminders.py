@@ -160,12 +160,18 @@ def unsubscribe_url(user):
 
 
 def subject_for(progress):
+    """The email's subject: it counts exactly the items listed under "This week" (tasks due and
+    late, action-plan steps, habits), the same `plan.this_week` the dashboard shows."""
     pathway = progress.enrolment.pathway
     goal = pathway.to_role or pathway.title
-    count = len(progress.plan.due_tasks)
-    if count:
-        return f"This week on your path to {goal}: {count} task{'s' if count != 1 else ''}"
-    return f"This week on your path to {goal}: all caught up"
+    items = progress.plan.this_week
+    if not items:
+        return f"This week on your path to {goal}: all caught up"
+    count = len(items)
+    noun = "task" if all(item.kind == "task" for item in items) else "item"
+    late = sum(item.is_late for item in items)
+    late_note = f" ({late} late)" if late else ""
+    return f"This week on your path to {goal}: {count} {noun}{'s' if count != 1 else ''}{late_note}"
 
 
 def build_message(enrolment_id, now):

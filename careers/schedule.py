@@ -1,20 +1,35 @@
-"""The learner's calendar, as pure functions: no queries, no clock.
+"""The learner's week plan, as pure functions: no queries, no clock.
 
-`week_plan()` answers "where does this enrolment stand at this moment, and what is due this
-week?" for the dashboard, the reminder email and the calendar alike. Its inputs are plain
-snapshots (built from the database by `careers.selectors`), and `now` is an argument.
+`week_plan()` answers "where does this enrolment stand at this moment, and what do I do this
+week?" for the dashboard, the pathway page, the weekly email and the calendar alike. Its inputs
+are plain snapshots (built from the database by `careers.selectors`), and `now` is an argument.
 
-Timed phases follow each other from the start date, each lasting its `duration_weeks`. An
-ongoing phase (no duration) starts when the timed phases end and carries on from there. Weeks
-are counted in the learner's time zone: week 1 starts at local midnight of the start date.
+How the plan is laid out:
+- **Weeks.** Plan weeks start on the learner's reminder weekday (`week_starts_on`, in their time
+  zone), so the email that arrives that day shows the week that starts that day. Week 1 starts
+  on the first such weekday on or after the start date; the days before it are a head start,
+  which shows week 1's work early.
+- **Phases.** Timed phases follow each other from week 1, each lasting its `duration_weeks`. Their
+  tasks are spread in order over the phase's weeks (4 tasks over 8 weeks: one every two weeks; 3
+  over 2 weeks: two, then one); the planned line of the chart uses the same spread.
+- **Action plan.** Each horizon's steps are spread over its weeks (careers.horizons).
+- **Habits.** The tasks of an ongoing phase (no duration) are weekly habits, done for a week when
+  ticked in it; they show once the timed phases are over and never block completion.
+- **Resolved.** A task or step is resolved when done or skipped ("not for me", "already done").
+  Skipped items count for the plan's pace and completion, not as done.
 """
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from careers import horizons
+
+# Recent weeks weigh most in the learner's pace: the last full week counts four times the fourth.
+PACE_WEIGHTS = (4, 3, 2, 1)
+# Full weeks of ticks needed before a finish date is projected from the learner's own pace.
+PACE_MIN_WEEKS = 2
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,12 @@ def phase_week_ranges(durations):
     return ranges
 
 
+def spread(count, first_week, weeks):
+    """The week (from `first_week`, over `weeks` weeks) each of `count` items in order is planned
+    for: evenly, never more than ceil(count / weeks) in one week, earlier weeks first."""
+    return [first_week + (i * weeks) // count for i in range(count)]
+
+
 # --- Inputs ---------------------------------------------------------------------------------
 
 
@@ -67,6 +88,10 @@ class PlanPhase:
     duration_weeks: int | None
     tasks: tuple[PlanTask, ...] = ()
 
+    @property
+    def is_ongoing(self):
+        return self.duration_weeks is None
+
 
 @dataclass(frozen=True)
 class PlanActionItem:
@@ -79,117 +104,179 @@ class PlanActionItem:
 class EnrolmentSnapshot:
     """What the schedule needs to know of an enrolment, its pathway and its learner."""
 
-    start_date: date  # where week 1 begins: moved on by days spent paused (Enrolment.plan_start_date)
+    start_date: date  # moved on by the weeks spent paused (Enrolment.plan_start_date)
     phases: tuple[PlanPhase, ...]
     action_items: tuple[PlanActionItem, ...] = ()
     time_zone: str = "UTC"
     paused_at: datetime | None = None  # while paused, the plan stands still at this moment
+    week_starts_on: int = 0  # the learner's reminder weekday: 0 is Monday
 
 
 @dataclass(frozen=True)
 class Completions:
-    """When each task and action item was ticked: {id: done_at}."""
+    """What the learner resolved and when: {id: moment}; habits: {task id: (moments ticked)}."""
 
     tasks: dict[int, datetime] = field(default_factory=dict)
     action_items: dict[int, datetime] = field(default_factory=dict)
+    skipped_tasks: dict[int, datetime] = field(default_factory=dict)
+    skipped_action_items: dict[int, datetime] = field(default_factory=dict)
+    habits: dict[int, tuple[datetime, ...]] = field(default_factory=dict)
 
 
 # --- Output ---------------------------------------------------------------------------------
+
+TASK, STEP, HABIT = "task", "step", "habit"
+DUE, LATE, AHEAD = "due", "late", "ahead"
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """A task, an action-plan step or a habit, as it stands in the plan at the moment."""
+
+    kind: str  # TASK, STEP or HABIT
+    id: int
+    text: str
+    week: int | None  # the plan week it is planned for; None for a habit (every week)
+    week_starts: date | None  # the first day of that week
+    phase: PlanPhase | None  # a task's or habit's phase
+    horizon: horizons.Horizon | None  # a step's horizon
+    state: str  # DUE (planned this week), LATE (planned earlier), AHEAD (a later week's); habits: DUE
+    done: bool = False  # for a habit: ticked this week
+    skipped: bool = False
+
+    @property
+    def is_late(self):
+        return self.state == LATE
+
+    @property
+    def is_ahead(self):
+        return self.state == AHEAD
+
+    @property
+    def is_resolved(self):
+        return self.done or self.skipped
 
 
 @dataclass(frozen=True)
 class PhaseProgress:
     phase: PlanPhase
     weeks: WeekRange
-    done: int
+    first_day: date
+    last_day: date | None  # None for an ongoing phase
+    done: int  # tasks done; for an ongoing phase, habits ticked this week
+    skipped: int
     total: int
     is_current: bool
 
     @property
+    def resolved(self):
+        return self.done + self.skipped
+
+    @property
     def percent(self):
-        return round(100 * self.done / self.total) if self.total else 0
-
-
-@dataclass(frozen=True)
-class DueTask:
-    task: PlanTask
-    phase: PlanPhase
-    overdue: bool
+        return round(100 * self.resolved / self.total) if self.total else 0
 
 
 @dataclass(frozen=True)
 class ChartPoint:
     week: int
-    planned: float  # tasks the plan expects done by the end of this week
-    done: int | None  # tasks done by the end of this week; None for weeks still to come
+    planned: int  # tasks the plan expects resolved by the end of this week
+    done: int | None  # tasks resolved by the end of this week; None for weeks still to come
 
 
 @dataclass(frozen=True)
 class WeekPlan:
     today: date
     start_date: date  # the start date, moved on by any time spent paused
-    week: int  # 1 in the first week; 0 or less before the start
+    week_one_starts: date
+    week: int  # 1 in the first plan week; 0 before it (head start, or not started yet)
+    week_starts: date  # the current week's first day (the start date before week 1)
+    week_ends: date  # its last day
     total_weeks: int | None  # weeks of the timed phases; None when all phases are ongoing
     phases: list[PhaseProgress]
     current_phase: PhaseProgress | None
-    due_tasks: list[DueTask]
-    due_action_items: list[PlanActionItem]
-    tasks_done: int
+    tasks: list[PlanItem]  # every task of the timed phases, in plan order, with its planned week
+    steps: list[PlanItem]  # every action-plan step, by horizon, with its planned week
+    habits: list[PlanItem]  # the ongoing phases' tasks, done if ticked this week
+    this_week: list[PlanItem]  # what is left to do this week, in order: due, late, habits
+    get_ahead: PlanItem | None  # once all tasks due so far are resolved: the next one, optional
+    done_this_week: list[PlanItem]  # resolved during this week (in the head start: so far)
+    done_last_week: list[PlanItem]
+    tasks_done: int  # tasks of the timed phases
+    tasks_skipped: int
     tasks_total: int
     action_items_done: int
+    action_items_skipped: int
     action_items_total: int
-    expected_done: float  # tasks of the timed phases the plan expects done by today
-    behind_by: int  # whole tasks behind the plan; 0 when on track
+    expected_done: int  # tasks the plan expects resolved by the end of last week
+    behind_by: int  # tasks behind that; 0 when on track or ahead
+    ahead_by: int  # tasks resolved beyond the end of this week's share
     planned_finish: date | None
-    projected_finish: date | None
+    projected_finish: date | None  # at the learner's own pace; None when it cannot be told
+    projection_note: str  # why there is no projected finish, or ""
+    completed_on: date | None  # when the last task of the timed phases was resolved
     chart: list[ChartPoint]
     streak_weeks: int
-    done_last_week: list[PlanTask]
 
     @property
     def has_started(self):
-        return self.week >= 1
+        return self.today >= self.start_date
+
+    @property
+    def in_head_start(self):
+        return self.week == 0 and self.has_started
 
     @property
     def starts_in_days(self):
         return max(0, (self.start_date - self.today).days)
 
     @property
-    def is_finished(self):
-        return self.tasks_total > 0 and self.tasks_done == self.tasks_total
+    def is_completed(self):
+        return self.completed_on is not None
 
     @property
-    def is_past_timeline(self):
+    def weeks_taken(self):
+        return max(1, _week_number(self.completed_on, self.week_one_starts)) if self.completed_on else None
+
+    @property
+    def is_past_plan(self):
         return self.total_weeks is not None and self.week > self.total_weeks
 
     @property
+    def weeks_since_plan_ended(self):
+        return self.week - self.total_weeks if self.is_past_plan else 0
+
+    @property
     def on_track(self):
-        return self.behind_by == 0
+        return self.behind_by == 0 and self.ahead_by == 0
+
+    @property
+    def tasks_resolved(self):
+        return self.tasks_done + self.tasks_skipped
+
+    @property
+    def action_items_resolved(self):
+        return self.action_items_done + self.action_items_skipped
 
     @property
     def percent(self):
-        return round(100 * self.tasks_done / self.tasks_total) if self.tasks_total else 0
+        return round(100 * self.tasks_resolved / self.tasks_total) if self.tasks_total else 0
 
     @property
-    def overdue_tasks(self):
-        return [due for due in self.due_tasks if due.overdue]
-
-    @property
-    def new_tasks(self):
-        """Due tasks of the phases running this week, as opposed to those left from earlier weeks."""
-        return [due for due in self.due_tasks if not due.overdue]
-
-    @property
-    def nothing_new(self):
-        """Whether this week brings no task of its own (the weekly email says so)."""
-        return not self.new_tasks
+    def late_count(self):
+        return sum(item.is_late for item in self.this_week)
 
     @property
     def week_label(self):
-        if not self.has_started:
-            return "Not started"
+        if self.week == 0:
+            day = self.week_one_starts
+            return f"Week 1 starts {day:%A} {day.day} {day:%B}"
         if self.total_weeks is None:
             return f"Week {self.week}"
+        if self.is_past_plan:
+            ago = self.weeks_since_plan_ended
+            weeks_ago = f"{ago} week{'s' if ago != 1 else ''} ago"
+            return f"Week {self.week} · the {self.total_weeks}-week plan ended {weeks_ago}"
         return f"Week {self.week} of {self.total_weeks}"
 
 
@@ -197,145 +284,253 @@ def local_date(moment, time_zone):
     return moment.astimezone(ZoneInfo(time_zone)).date()
 
 
-def week_number(day, start_date):
-    """The pathway week (1-based) that a local date falls in; 0 or less before the start."""
-    return (day - start_date).days // 7 + 1
+def week_one_start(start_date, week_starts_on):
+    """The first plan week's first day: the first `week_starts_on` weekday on or after the start."""
+    return start_date + timedelta(days=(week_starts_on - start_date.weekday()) % 7)
+
+
+def week_window(now, time_zone, week_starts_on):
+    """The learner's week around `now`, as aware UTC datetimes [start, end): from local midnight of
+    the latest `week_starts_on` weekday on or before today, for seven days."""
+    zone = ZoneInfo(time_zone)
+    today = local_date(now, time_zone)
+    first = today - timedelta(days=(today.weekday() - week_starts_on) % 7)
+    start = datetime.combine(first, time(), tzinfo=zone)
+    end = datetime.combine(first + timedelta(days=7), time(), tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def _week_number(day, week_one):
+    """The plan week (1-based) of a local date; 0 before week 1."""
+    return max(0, (day - week_one).days // 7 + 1)
 
 
 def week_plan(enrolment: EnrolmentSnapshot, completions: Completions, now: datetime) -> WeekPlan:
-    """Where `enrolment` stands at `now` (an aware datetime), and what is due this week."""
+    """Where `enrolment` stands at `now` (an aware datetime), and what to do this week."""
     zone = enrolment.time_zone
     start = enrolment.start_date
+    week_one = week_one_start(start, enrolment.week_starts_on)
     today = local_date(enrolment.paused_at or now, zone)
-    week = week_number(today, start)
+    week = _week_number(today, week_one)
+    if week >= 1:
+        week_starts = week_one + timedelta(weeks=week - 1)
+        week_ends = week_starts + timedelta(days=6)
+    elif week_one > start:  # the head start (or the days before it): up to the day before week 1
+        week_starts, week_ends = start, week_one - timedelta(days=1)
+    else:  # not started yet, and week 1 starts on the start date
+        week_starts, week_ends = week_one, week_one + timedelta(days=6)
+    plan_week = max(week, 1)  # before week 1, its work is shown early
+
+    def day_of(week_number):
+        return week_one + timedelta(weeks=week_number - 1)
+
+    def week_of(moment):
+        return max(1, _week_number(local_date(moment, zone), week_one))
+
     phases = enrolment.phases
     ranges = phase_week_ranges([phase.duration_weeks for phase in phases])
-    timed_total = sum(phase.duration_weeks or 0 for phase in phases)
-    total_weeks = timed_total or None
+    total_weeks = sum(phase.duration_weeks or 0 for phase in phases) or None
+    done, skipped = completions.tasks, completions.skipped_tasks
+    steps_done, steps_skipped = completions.action_items, completions.skipped_action_items
 
-    done = completions.tasks
-    if not phases or week < 1:
-        current_index = None
-    else:
-        current_index = next((i for i, weeks in enumerate(ranges) if week in weeks), None)
-
-    progress = [
-        PhaseProgress(
-            phase=phase,
-            weeks=weeks,
-            done=sum(task.id in done for task in phase.tasks),
-            total=len(phase.tasks),
-            is_current=i == current_index,
+    # Each timed task's planned week, in plan order.
+    timed = [
+        (task, phase, task_week)
+        for phase, weeks in zip(phases, ranges, strict=True)
+        if not phase.is_ongoing
+        for task, task_week in zip(
+            phase.tasks, spread(len(phase.tasks), weeks.first, phase.duration_weeks), strict=True
         )
-        for i, (phase, weeks) in enumerate(zip(phases, ranges, strict=True))
+    ]
+    steps = []
+    for horizon in horizons.HORIZONS:
+        items = [item for item in enrolment.action_items if item.horizon == horizon.key]
+        steps += zip(items, spread(len(items), horizon.weeks.start, len(horizon.weeks)), strict=True)
+    for item in enrolment.action_items:
+        horizons.horizon(item.horizon)  # an unknown horizon is an error, never silently not due
+    habits = [(task, phase) for phase in phases if phase.is_ongoing for task in phase.tasks]
+
+    def task_item(task, phase, task_week, state):
+        return PlanItem(
+            TASK, task.id, task.text, task_week, day_of(task_week), phase, None, state,
+            done=task.id in done, skipped=task.id in skipped,
+        )  # fmt: skip
+
+    def step_item(item, step_week, state):
+        return PlanItem(
+            STEP, item.id, item.text, step_week, day_of(step_week), None, horizons.horizon(item.horizon),
+            state, done=item.id in steps_done, skipped=item.id in steps_skipped,
+        )  # fmt: skip
+
+    def state_of(item_week):
+        return DUE if item_week == plan_week else LATE if item_week < plan_week else AHEAD
+
+    def habit_done_in(task, week_number):
+        return any(week_of(at) == week_number for at in completions.habits.get(task.id, ()))
+
+    tasks = [task_item(task, phase, w, state_of(w)) for task, phase, w in timed]
+    step_items = [step_item(item, w, state_of(w)) for item, w in steps]
+    habits_shown = week >= 1 and (total_weeks is None or week > total_weeks)
+    habit_items = [
+        PlanItem(HABIT, task.id, task.text, None, None, phase, None, DUE, done=habit_done_in(task, week))
+        for task, phase in habits
     ]
 
-    due_tasks = []
+    def open_items(items, state):
+        return [item for item in items if item.state == state and not item.is_resolved]
+
+    this_week = [
+        *open_items(tasks, DUE),
+        *open_items(step_items, DUE),
+        *open_items(tasks, LATE),
+        *open_items(step_items, LATE),
+        *([habit for habit in habit_items if not habit.done] if habits_shown else []),
+    ]
+    # Getting ahead is offered once every task planned up to this week is resolved.
+    caught_up = not open_items(tasks, DUE) and not open_items(tasks, LATE)
+    get_ahead = next(iter(open_items(tasks, AHEAD)), None) if caught_up else None
+
+    def resolved_at(item):
+        table = {
+            TASK: (done, skipped),
+            STEP: (steps_done, steps_skipped),
+        }[item.kind]
+        return table[0].get(item.id) or table[1].get(item.id)
+
+    def resolved_in(week_number):
+        items = [item for item in (*tasks, *step_items) if item.is_resolved]
+        return [
+            *(item for item in items if week_of(resolved_at(item)) == week_number),
+            *(
+                PlanItem(HABIT, task.id, task.text, None, None, phase, None, DUE, done=True)
+                for task, phase in habits
+                if habit_done_in(task, week_number)
+            ),
+        ]
+
+    def planned_through(week_number):
+        return sum(task_week <= week_number for _task, _phase, task_week in timed)
+
+    resolved_times = sorted(
+        at for task, _phase, _week in timed if (at := done.get(task.id) or skipped.get(task.id))
+    )
+    resolved_count = len(resolved_times)
+    expected = planned_through(week - 1)
+    behind_by = max(0, expected - resolved_count)
+    ahead_by = max(0, resolved_count - planned_through(plan_week))
+    completed_on = local_date(resolved_times[-1], zone) if timed and resolved_count == len(timed) else None
+    planned_finish = day_of(total_weeks + 1) - timedelta(days=1) if total_weeks else None
+    projected_finish, projection_note = _projection(
+        resolved_weeks=[week_of(at) for at in resolved_times],
+        remaining=len(timed) - resolved_count,
+        week=week,
+        today=today,
+        completed_on=completed_on,
+    )
+
+    current_index = None
     if week >= 1:
-        for phase, weeks in zip(phases, ranges, strict=True):
-            if weeks.first > week:
-                continue
-            overdue = weeks.last is not None and weeks.last < week
-            due_tasks.extend(DueTask(task, phase, overdue) for task in phase.tasks if task.id not in done)
+        current_index = next((i for i, weeks in enumerate(ranges) if week in weeks), None)
+    progress = []
+    for i, (phase, weeks) in enumerate(zip(phases, ranges, strict=True)):
+        if phase.is_ongoing:
+            counts = (sum(habit_done_in(task, week) for task in phase.tasks), 0)
+        else:
+            counts = (sum(t.id in done for t in phase.tasks), sum(t.id in skipped for t in phase.tasks))
+        progress.append(
+            PhaseProgress(
+                phase=phase,
+                weeks=weeks,
+                first_day=day_of(weeks.first),
+                last_day=day_of(weeks.last + 1) - timedelta(days=1) if weeks.last else None,
+                done=counts[0],
+                skipped=counts[1],
+                total=len(phase.tasks),
+                is_current=i == current_index,
+            )
+        )
 
-    due_action_items = [
-        item
-        for item in enrolment.action_items
-        if week in horizons.horizon(item.horizon).weeks and item.id not in completions.action_items
-    ]
-
-    all_tasks = [task for phase in phases for task in phase.tasks]
-    timed_tasks = [task for phase in phases if phase.duration_weeks for task in phase.tasks]
-    elapsed_weeks = (today - start).days / 7
-    expected = _planned_by(phases, ranges, elapsed_weeks)
-    timed_done = sum(task.id in done for task in timed_tasks)
-    behind_by = max(0, math.floor(expected - timed_done + 1e-9))
-
-    planned_finish = start + timedelta(weeks=timed_total, days=-1) if timed_total else None
-    projected_finish = _projected_finish(timed_tasks, done, zone, start, today, planned_finish, behind_by)
-
-    completion_weeks = [
-        max(1, week_number(local_date(at, zone), start))
-        for at in (*completions.tasks.values(), *completions.action_items.values())
-    ]
+    tick_weeks = {
+        week_of(at)
+        for at in (
+            *done.values(),
+            *steps_done.values(),
+            *(at for moments in completions.habits.values() for at in moments),
+        )
+    }
+    chart_weeks = max(total_weeks or 0, week)
+    resolved_weeks = [week_of(at) for at in resolved_times]
+    chart = (
+        [
+            ChartPoint(
+                week=w,
+                planned=planned_through(w),
+                done=sum(rw <= w for rw in resolved_weeks) if w <= week else None,
+            )
+            for w in range(1, chart_weeks + 1)
+        ]
+        if timed
+        else []
+    )
     return WeekPlan(
         today=today,
         start_date=start,
+        week_one_starts=week_one,
         week=week,
+        week_starts=week_starts,
+        week_ends=week_ends,
         total_weeks=total_weeks,
         phases=progress,
         current_phase=progress[current_index] if current_index is not None else None,
-        due_tasks=due_tasks,
-        due_action_items=due_action_items,
-        tasks_done=sum(task.id in done for task in all_tasks),
-        tasks_total=len(all_tasks),
-        action_items_done=sum(item.id in completions.action_items for item in enrolment.action_items),
+        tasks=tasks,
+        steps=step_items,
+        habits=habit_items,
+        this_week=this_week,
+        get_ahead=get_ahead,
+        done_this_week=resolved_in(plan_week),
+        done_last_week=resolved_in(week - 1) if week >= 2 else [],
+        tasks_done=sum(task.id in done for task, _phase, _week in timed),
+        tasks_skipped=sum(task.id in skipped and task.id not in done for task, _phase, _week in timed),
+        tasks_total=len(timed),
+        action_items_done=sum(item.id in steps_done for item in enrolment.action_items),
+        action_items_skipped=sum(
+            item.id in steps_skipped and item.id not in steps_done for item in enrolment.action_items
+        ),
         action_items_total=len(enrolment.action_items),
         expected_done=expected,
         behind_by=behind_by,
+        ahead_by=ahead_by,
         planned_finish=planned_finish,
         projected_finish=projected_finish,
-        chart=_chart(phases, ranges, timed_tasks, done, zone, start, week),
-        streak_weeks=_streak(completion_weeks, week),
-        done_last_week=[
-            task
-            for task in all_tasks
-            if task.id in done and week_number(local_date(done[task.id], zone), start) == week - 1
-        ],
+        projection_note=projection_note,
+        completed_on=completed_on,
+        chart=chart,
+        streak_weeks=_streak(tick_weeks, week),
     )
 
 
-def _planned_by(phases, ranges, weeks_elapsed):
-    """Tasks of the timed phases the plan expects done after `weeks_elapsed` weeks, spreading
-    each phase's tasks evenly over its weeks."""
-    expected = 0.0
-    for phase, weeks in zip(phases, ranges, strict=True):
-        if weeks.last is None:
-            continue
-        phase_start = weeks.first - 1
-        share = (weeks_elapsed - phase_start) / phase.duration_weeks
-        expected += len(phase.tasks) * min(1.0, max(0.0, share))
-    return expected
+def _projection(*, resolved_weeks, remaining, week, today, completed_on):
+    """The projected finish at the learner's own pace (recent full weeks weigh most), or None and
+    why not. Never before today."""
+    if completed_on or not remaining:
+        return None, ""
+    full_weeks = [w for w in range(week - 1, week - 1 - len(PACE_WEIGHTS), -1) if w >= 1]
+    if len(full_weeks) < PACE_MIN_WEEKS:
+        return None, "Too early to project a finish: it needs two full weeks of your own pace."
+    weights = PACE_WEIGHTS[: len(full_weeks)]
+    pace = sum(weight * resolved_weeks.count(w) for weight, w in zip(weights, full_weeks, strict=True))
+    pace /= sum(weights)  # tasks per week
+    if not pace:
+        return None, f"No task done in the last {len(full_weeks)} weeks, so no finish date can be projected."
+    return today + timedelta(days=math.ceil(7 * remaining / pace)), ""
 
 
-def _projected_finish(timed_tasks, done, zone, start, today, planned_finish, behind_by):
-    if not timed_tasks:
-        return None
-    timed_done = sum(task.id in done for task in timed_tasks)
-    if timed_done == len(timed_tasks):
-        return local_date(max(done[task.id] for task in timed_tasks), zone)
-    days_elapsed = (today - start).days + 1
-    if behind_by == 0 or timed_done == 0 or days_elapsed < 7:
-        return planned_finish
-    # Behind the plan: at the pace kept so far, the remaining tasks take this long.
-    days_per_task = days_elapsed / timed_done
-    return today + timedelta(days=math.ceil(days_per_task * (len(timed_tasks) - timed_done)))
-
-
-def _chart(phases, ranges, timed_tasks, done, zone, start, week):
-    if not timed_tasks:
-        return []
-    total_weeks = max(weeks.last for weeks in ranges if weeks.last is not None)
-    done_weeks = sorted(
-        max(1, week_number(local_date(done[t.id], zone), start)) for t in timed_tasks if t.id in done
-    )
-    return [
-        ChartPoint(
-            week=w,
-            planned=round(_planned_by(phases, ranges, w), 2),
-            done=sum(done_week <= w for done_week in done_weeks) if w <= max(week, 0) else None,
-        )
-        for w in range(1, total_weeks + 1)
-    ]
-
-
-def _streak(completion_weeks, week):
+def _streak(active_weeks, week):
     """Consecutive weeks with at least one tick, up to this week (or last week, while this
     week has no tick yet: the streak is still alive)."""
-    active = set(completion_weeks)
-    current = week if week in active else week - 1
+    current = week if week in active_weeks else week - 1
     streak = 0
-    while current >= 1 and current in active:
+    while current >= 1 and current in active_weeks:
         streak += 1
         current -= 1
     return streak

@@ -4,7 +4,7 @@ They return data (querysets, model instances, plain dataclasses) and never HTTP 
 missing comes back as None, and the view decides what the visitor sees.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q
 
@@ -13,6 +13,7 @@ from careers.models import (
     ActionItem,
     Enrolment,
     FaqEntry,
+    HabitTick,
     Pathway,
     Phase,
     RealityCheckItem,
@@ -32,6 +33,7 @@ from careers.schedule import (
     WeekRange,
     phase_week_ranges,
     week_plan,
+    week_window,
 )
 
 # Duration buckets of the catalogue filter: key -> (label, lowest months, highest months or None).
@@ -167,7 +169,9 @@ class Ticks:
 
     kind: str  # "task" or "action": the start of the row's HTML ids
     url_name: str  # the view that records a tick, given the enrolment id and the item id
-    done_ids: frozenset[int]  # the items of this kind that are ticked
+    done_ids: frozenset[int]  # the items of this kind that are ticked (habits: this week)
+    skip_url_name: str = ""  # the view that records a skip, given the enrolment id and the item id
+    skipped: dict[int, str] = field(default_factory=dict)  # skipped items: {id: SkipReason value}
 
 
 @dataclass(frozen=True)
@@ -177,8 +181,11 @@ class EnrolmentProgress:
     enrolment: Enrolment
     plan: WeekPlan
     chart: ProgressChart | None
-    done_tasks: frozenset[int]
+    done_tasks: frozenset[int]  # tasks done (not skipped)
     done_action_items: frozenset[int]
+    skipped_tasks: dict[int, str]  # {task id: SkipReason value ("not_for_me", "already_done")}
+    skipped_action_items: dict[int, str]
+    habits_done: frozenset[int]  # habits (tasks of ongoing phases) ticked in the current week
 
     @property
     def pathway(self):
@@ -186,11 +193,31 @@ class EnrolmentProgress:
 
     @property
     def task_ticks(self):
-        return Ticks("task", "careers:tick_task", self.done_tasks)
+        return Ticks(
+            "task",
+            "careers:tick_task",
+            self.done_tasks | self.habits_done,
+            "careers:skip_task",
+            self.skipped_tasks,
+        )
 
     @property
     def action_ticks(self):
-        return Ticks("action", "careers:tick_action_item", self.done_action_items)
+        return Ticks(
+            "action",
+            "careers:tick_action_item",
+            self.done_action_items,
+            "careers:skip_action_item",
+            self.skipped_action_items,
+        )
+
+
+# An enrolment's own rows the plan reads, prefetched with it: resolutions and habit ticks.
+_LEARNER_ROWS = (
+    "task_completions",
+    "action_item_completions",
+    Prefetch("habit_ticks", queryset=HabitTick.objects.order_by("done_at", "pk")),
+)
 
 
 def _enrolments_with_content():
@@ -200,13 +227,13 @@ def _enrolments_with_content():
     return Enrolment.objects.select_related("pathway", "user__profile").prefetch_related(
         Prefetch("pathway__phases", queryset=phases),
         Prefetch("pathway__action_items", queryset=ActionItem.objects.order_by("order")),
-        "task_completions",
-        "action_item_completions",
+        *_LEARNER_ROWS,
     )
 
 
-def snapshot_of(enrolment, time_zone):
-    """The schedule's view of an enrolment whose pathway content is prefetched."""
+def snapshot_of(enrolment, profile):
+    """The schedule's view of an enrolment whose pathway content is prefetched, for the learner
+    whose `profile` (time zone, reminder weekday) it is."""
     pathway = enrolment.pathway
     return EnrolmentSnapshot(
         start_date=enrolment.plan_start_date,
@@ -222,40 +249,115 @@ def snapshot_of(enrolment, time_zone):
         action_items=tuple(
             PlanActionItem(item.id, item.text, item.horizon) for item in pathway.action_items.all()
         ),
-        time_zone=time_zone,
+        time_zone=profile.time_zone,
         paused_at=enrolment.paused_at,
+        week_starts_on=profile.reminder_weekday,
     )
 
 
-def progress_of(enrolment, time_zone, now):
-    completions = Completions(
-        tasks={done.task_id: done.done_at for done in enrolment.task_completions.all()},
-        action_items={done.action_item_id: done.done_at for done in enrolment.action_item_completions.all()},
+def completions_of(enrolment):
+    """What the learner resolved in an enrolment whose rows (_LEARNER_ROWS) are prefetched."""
+    habits = {}
+    for habit_tick in enrolment.habit_ticks.all():  # in time order
+        habits.setdefault(habit_tick.task_id, []).append(habit_tick.done_at)
+    tasks = list(enrolment.task_completions.all())
+    action_items = list(enrolment.action_item_completions.all())
+    return Completions(
+        tasks={row.task_id: row.done_at for row in tasks if not row.skip_reason},
+        action_items={row.action_item_id: row.done_at for row in action_items if not row.skip_reason},
+        skipped_tasks={row.task_id: row.done_at for row in tasks if row.skip_reason},
+        skipped_action_items={row.action_item_id: row.done_at for row in action_items if row.skip_reason},
+        habits={task_id: tuple(moments) for task_id, moments in habits.items()},
     )
-    plan = week_plan(snapshot_of(enrolment, time_zone), completions, now)
+
+
+def progress_of(enrolment, profile, now):
+    completions = completions_of(enrolment)
+    plan = week_plan(snapshot_of(enrolment, profile), completions, now)
     timed_tasks = sum(phase.total for phase in plan.phases if phase.weeks.last is not None)
+    week_start, week_end = week_window(now, profile.time_zone, profile.reminder_weekday)
     return EnrolmentProgress(
         enrolment=enrolment,
         plan=plan,
         chart=progress_chart(plan.chart, timed_tasks),
         done_tasks=frozenset(completions.tasks),
         done_action_items=frozenset(completions.action_items),
+        skipped_tasks={
+            row.task_id: row.skip_reason for row in enrolment.task_completions.all() if row.skip_reason
+        },
+        skipped_action_items={
+            row.action_item_id: row.skip_reason
+            for row in enrolment.action_item_completions.all()
+            if row.skip_reason
+        },
+        habits_done=frozenset(
+            task_id
+            for task_id, moments in completions.habits.items()
+            if any(week_start <= moment < week_end for moment in moments)
+        ),
     )
 
 
 @dataclass(frozen=True)
+class WeekSummary:
+    """This week across the pathways followed: "5 to do this week across 3 pathways, 2 late"."""
+
+    pathways: int  # active pathways under way (past their start date)
+    to_do: int  # what is left to do this week across them (WeekPlan.this_week)
+    late: int  # of which planned for an earlier week
+    not_started: int  # active pathways whose start date is still ahead
+    paused: int
+
+
+@dataclass(frozen=True)
 class Dashboard:
-    following: list[EnrolmentProgress]  # active and paused
+    following: list[EnrolmentProgress]  # active and paused, in enrolment order
+    completed: list[EnrolmentProgress]  # the newest completion first
     left: list[Enrolment]
+    # Pathways that start from a role a completed pathway led to, which the learner has never
+    # enrolled in (a left one is listed under `left`), with the catalogue's counts.
+    suggestions: list[Pathway]
+
+    @property
+    def summary(self):
+        active = [progress for progress in self.following if progress.enrolment.is_active]
+        under_way = [progress for progress in active if progress.plan.has_started]
+        return WeekSummary(
+            pathways=len(under_way),
+            to_do=sum(len(progress.plan.this_week) for progress in under_way),
+            late=sum(progress.plan.late_count for progress in under_way),
+            not_started=len(active) - len(under_way),
+            paused=len(self.following) - len(active),
+        )
 
 
 def dashboard_for(user, now):
     """Every pathway `user` follows, with its week plan at `now`, in a constant number of queries."""
-    time_zone = user.profile.time_zone
+    profile = user.profile
     enrolments = list(_enrolments_with_content().filter(user=user).order_by("created_at", "pk"))
+    completed = sorted(
+        (e for e in enrolments if e.is_completed), key=lambda e: (e.completed_at, e.pk), reverse=True
+    )
     return Dashboard(
-        following=[progress_of(e, time_zone, now) for e in enrolments if not e.is_left],
+        following=[progress_of(e, profile, now) for e in enrolments if e.is_active or e.is_paused],
+        completed=[progress_of(e, profile, now) for e in completed],
         left=[e for e in enrolments if e.is_left],
+        suggestions=_suggestions_after(completed, exclude={e.pathway_id for e in enrolments}),
+    )
+
+
+def _suggestions_after(completed, exclude):
+    """Pathways whose starting role is (in any case) the target role of a `completed` enrolment's
+    pathway, leaving out those in `exclude`; one query, none when nothing is completed."""
+    roles = {e.pathway.to_role.strip().casefold(): e.pathway.to_role.strip() for e in completed}
+    roles.pop("", None)
+    if not roles:
+        return []
+    starts_there = Q()
+    for role in roles.values():
+        starts_there |= Q(from_role__iexact=role)
+    return list(
+        _with_counts(Pathway.objects.filter(starts_there).exclude(pk__in=exclude)).order_by("title", "pk")
     )
 
 
@@ -337,19 +439,19 @@ def _progress_in(user, pathway, now):
     enrolment = (
         Enrolment.objects.filter(user=user, pathway=pathway)
         .select_related("user__profile")
-        .prefetch_related("task_completions", "action_item_completions")
+        .prefetch_related(*_LEARNER_ROWS)
         .first()
     )
     if enrolment is None:
         return None
     enrolment.pathway = pathway
-    return progress_of(enrolment, user.profile.time_zone, now)
+    return progress_of(enrolment, user.profile, now)
 
 
 def enrolment_progress(enrolment_id, now):
     """Progress of one enrolment (after a tick, say), read from the database."""
     enrolment = _enrolments_with_content().get(pk=enrolment_id)
-    return progress_of(enrolment, enrolment.user.profile.time_zone, now)
+    return progress_of(enrolment, enrolment.user.profile, now)
 
 
 def reminder_settings_for(user):

@@ -1,13 +1,20 @@
-"""The learner's writes: enrolling, pausing, leaving, ticking, and their reminder switches.
+"""The learner's writes: enrolling, pausing, leaving, ticking and skipping, and their reminder
+switches.
+
+A task or an action-plan step is resolved by one row (TaskCompletion, ActionItemCompletion): done
+when its `skip_reason` is blank, skipped otherwise. A task of an ongoing phase is a weekly habit,
+ticked per plan week (HabitTick). When every task of the timed phases is resolved the enrolment is
+completed, and it opens again when one is not.
 
 (Guides are written to the database by careers.importer.)
 """
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from careers import reminders
-from careers.models import ActionItemCompletion, Enrolment, TaskCompletion
+from careers.models import ActionItemCompletion, Enrolment, HabitTick, SkipReason, Task, TaskCompletion
 
 
 class EnrolmentClosed(Exception):
@@ -31,9 +38,12 @@ def enrol(*, user, pathway, start_date, now=None):
     elif enrolment.is_left:
         enrolment.status = Enrolment.Status.ACTIVE
         enrolment.start_date = start_date
-        enrolment.left_at = enrolment.paused_at = None
+        enrolment.left_at = enrolment.paused_at = enrolment.completed_at = None
         enrolment.paused_days = 0
         enrolment.save()
+        if is_complete(enrolment=enrolment):  # every task was resolved before leaving
+            _complete(enrolment, now)
+            return enrolment, True
     else:
         return enrolment, False
     _reschedule(enrolment, user.profile, now)
@@ -56,6 +66,7 @@ def resume(*, enrolment, now):
 
 
 def leave(*, enrolment, now):
+    """Leave from any state; a completed enrolment keeps its `completed_at` as history."""
     if not enrolment.is_left:
         _end_pause(enrolment, now)
         enrolment.status = Enrolment.Status.LEFT
@@ -63,16 +74,36 @@ def leave(*, enrolment, now):
         enrolment.save(update_fields=["status", "paused_at", "paused_days", "left_at"])
 
 
+def check_status_change(*, enrolment, status):
+    """Raise ValueError (with a message for the admin) when `enrolment` cannot move to `status`:
+    "completed" needs every task of the timed phases done or skipped, and a completed enrolment
+    is only reopened by un-resolving a task, not by a status."""
+    if status not in Enrolment.Status.values:
+        raise ValueError(f"Unknown enrolment status {status!r}")
+    if status == enrolment.status:
+        return
+    if status == Enrolment.Status.COMPLETED and not is_complete(enrolment=enrolment):
+        raise ValueError(
+            "This pathway is not complete: some tasks of its timed phases are neither done nor skipped."
+        )
+    if enrolment.is_completed and status in (Enrolment.Status.ACTIVE, Enrolment.Status.PAUSED):
+        raise ValueError(
+            "Every task of this pathway is done or skipped: untick one to reopen it, or set it to left."
+        )
+
+
 def change_status(*, enrolment, status, now):
     """Move `enrolment` to `status` (from the admin) the way the learner's own buttons do: paused
     time is counted, leaving keeps the ticks, and coming back from "left" re-opens the enrolment
-    from its start date."""
-    if status not in Enrolment.Status.values:
-        raise ValueError(f"Unknown enrolment status {status!r}")
+    from its start date. Raises ValueError for a move `check_status_change` refuses."""
+    check_status_change(enrolment=enrolment, status=status)
     if enrolment.is_left and status != Enrolment.Status.LEFT:
         enrol(user=enrolment.user, pathway=enrolment.pathway, start_date=enrolment.start_date, now=now)
         enrolment.refresh_from_db()
-    if status == Enrolment.Status.ACTIVE:
+    if status == Enrolment.Status.COMPLETED:
+        if not enrolment.is_completed:
+            _complete(enrolment, now)
+    elif status == Enrolment.Status.ACTIVE:
         resume(enrolment=enrolment, now=now)
     elif status == Enrolment.Status.PAUSED:
         pause(enrolment=enrolment, now=now)
@@ -110,30 +141,140 @@ def _end_pause(enrolment, now):
 
 def set_task_done(*, enrolment, task, done, now):
     """Record that `task` is done (or not) in `enrolment`. Setting the state it already has
-    changes nothing, so a repeated request or a second tab cannot undo a tick."""
-    _set_done(TaskCompletion, enrolment=enrolment, field_name="task", item=task, done=done, now=now)
-
-
-def set_action_item_done(*, enrolment, action_item, done, now):
-    _set_done(
-        ActionItemCompletion,
+    changes nothing, so a repeated request or a second tab cannot undo a tick. Done replaces a
+    skip; not done removes any resolution (it is also "undo skip")."""
+    _resolve(
+        TaskCompletion,
         enrolment=enrolment,
-        field_name="action_item",
-        item=action_item,
-        done=done,
+        field_name="task",
+        item=task,
+        reason="" if done else None,
         now=now,
     )
 
 
-def _set_done(model, *, enrolment, field_name, item, done, now):
-    if enrolment.is_left:
+def skip_task(*, enrolment, task, reason, now):
+    """Resolve `task` without doing it: `reason` is a SkipReason ("not_for_me", "already_done")."""
+    _resolve(TaskCompletion, enrolment=enrolment, field_name="task", item=task, reason=_skip(reason), now=now)
+
+
+def set_action_item_done(*, enrolment, action_item, done, now):
+    _resolve(
+        ActionItemCompletion,
+        enrolment=enrolment,
+        field_name="action_item",
+        item=action_item,
+        reason="" if done else None,
+        now=now,
+    )
+
+
+def skip_action_item(*, enrolment, action_item, reason, now):
+    _resolve(
+        ActionItemCompletion,
+        enrolment=enrolment,
+        field_name="action_item",
+        item=action_item,
+        reason=_skip(reason),
+        now=now,
+    )
+
+
+def set_habit_done(*, enrolment, task, done, now, week_start, week_end):
+    """Tick (or untick) the habit `task` for the plan week [week_start, week_end) holding `now`:
+    done adds a tick unless the week has one; not done removes the week's ticks."""
+    if not task.phase.is_ongoing:
+        raise ValueError(f"Task {task.pk} is not a weekly habit: its phase has a duration.")
+    if not week_start <= now < week_end:
+        raise ValueError("`now` must fall in the week from `week_start` to `week_end`.")
+    with transaction.atomic():
+        _lock_open(enrolment)  # serialises the learner's writes, so two ticks add one row
+        this_week = HabitTick.objects.filter(
+            enrolment=enrolment, task=task, done_at__gte=week_start, done_at__lt=week_end
+        )
+        if not done:
+            this_week.delete()
+        elif not this_week.exists():
+            HabitTick.objects.create(enrolment=enrolment, task=task, done_at=now)
+
+
+def is_complete(*, enrolment):
+    """Whether every task of the pathway's timed phases is done or skipped in `enrolment` (a
+    pathway with no timed task is never complete: its habits go on)."""
+    timed = Task.objects.filter(phase__pathway=enrolment.pathway_id, phase__duration_weeks__isnull=False)
+    resolved = TaskCompletion.objects.filter(enrolment=enrolment, task=OuterRef("pk"))
+    return timed.exists() and not timed.filter(~Exists(resolved)).exists()
+
+
+def _skip(reason):
+    if reason not in SkipReason.values:
+        raise ValueError(f"Unknown skip reason {reason!r}")
+    return reason
+
+
+def _lock_open(enrolment):
+    """Lock the enrolment's row for this transaction and return it as stored; a left one refuses."""
+    locked = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if locked.is_left:
         raise EnrolmentClosed
-    lookup = {"enrolment": enrolment, field_name: item}
-    if not done:
-        model.objects.filter(**lookup).delete()
+    return locked
+
+
+def _resolve(model, *, enrolment, field_name, item, reason, now):
+    """Set the resolution of `item`: None (open), "" (done) or a skip reason. The enrolment's row
+    is locked meanwhile, so concurrent writes of one learner apply one after the other and the
+    completion check sees them all."""
+    with transaction.atomic():
+        locked = _lock_open(enrolment)
+        lookup = {"enrolment": locked, field_name: item}
+        if reason is None:
+            changed = model.objects.filter(**lookup).delete()[0] > 0
+        else:
+            changed = _put(model, lookup, reason, now)
+        if changed and model is TaskCompletion:
+            _update_completion(locked, now)
+    # The caller's instance tells the truth afterwards.
+    for name in ("status", "completed_at", "paused_at", "paused_days", "next_reminder_at"):
+        setattr(enrolment, name, getattr(locked, name))
+
+
+def _put(model, lookup, reason, now):
+    """Store `reason` for the item; True when something changed. A repeat changes nothing (the
+    first time is kept); a change of resolution is stamped `now`."""
+    row = model.objects.filter(**lookup).first()
+    if row is None:
+        try:
+            with transaction.atomic():
+                model.objects.create(**lookup, done_at=now, skip_reason=reason)
+            return True
+        except IntegrityError:  # written at the same moment elsewhere: read what was stored
+            row = model.objects.get(**lookup)
+    if row.skip_reason == reason:
+        return False
+    row.skip_reason = reason
+    row.done_at = now
+    row.save(update_fields=["skip_reason", "done_at"])
+    return True
+
+
+def _update_completion(enrolment, now):
+    """After a task was resolved or un-resolved: complete the enrolment, or reopen it."""
+    if enrolment.is_left:
         return
-    try:
-        with transaction.atomic():
-            model.objects.get_or_create(**lookup, defaults={"done_at": now})
-    except IntegrityError:  # the same tick arrived twice at once: it is recorded either way
-        pass
+    complete = is_complete(enrolment=enrolment)
+    if complete and not enrolment.is_completed:
+        _complete(enrolment, now)
+    elif not complete and enrolment.is_completed:
+        enrolment.status = Enrolment.Status.ACTIVE
+        enrolment.completed_at = None
+        enrolment.save(update_fields=["status", "completed_at"])
+        _reschedule(enrolment, enrolment.user.profile, now)
+        enrolment.refresh_from_db(fields=["next_reminder_at"])
+
+
+def _complete(enrolment, now):
+    """Mark `enrolment` completed (from active or paused): its weekly reminders stop."""
+    _end_pause(enrolment, now)
+    enrolment.status = Enrolment.Status.COMPLETED
+    enrolment.completed_at = now
+    enrolment.save(update_fields=["status", "completed_at", "paused_at", "paused_days"])

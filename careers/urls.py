@@ -16,9 +16,15 @@ urlpatterns = [
     path("enrolments/<int:enrolment_id>/reminders/", views.set_reminders, name="set_reminders"),
     path("enrolments/<int:enrolment_id>/preview/", views.send_preview, name="send_preview"),
     path("enrolments/<int:enrolment_id>/tasks/<int:task_id>/", views.tick_task, name="tick_task"),
+    path("enrolments/<int:enrolment_id>/tasks/<int:task_id>/skip/", views.skip_task, name="skip_task"),
     path(
         "enrolments/<int:enrolment_id>/actions/<int:action_item_id>/",
         views.tick_action_item,
         name="tick_action_item",
+    ),
+    path(
+        "enrolments/<int:enrolment_id>/actions/<int:action_item_id>/skip/",
+        views.skip_action_item,
+        name="skip_action_item",
     ),
 ]

@@ -11,9 +11,9 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from careers import selectors, services
-from careers.forms import CatalogueFilterForm, EnrolForm, TickForm
+from careers.forms import CatalogueFilterForm, EnrolForm, SkipForm, TickForm
 from careers.models import ActionItem, Enrolment, Pathway, Task
-from careers.schedule import local_date
+from careers.schedule import local_date, week_window
 
 
 def home(request):
@@ -131,6 +131,9 @@ def enrol(request, slug):
 @require_POST
 def pause(request, enrolment_id):
     enrolment = _get_enrolment_for_user(request, enrolment_id)
+    if enrolment.is_completed:  # pause and resume leave a completed pathway alone: say so
+        messages.info(request, f"You completed “{enrolment.pathway.title}”: there is nothing to pause.")
+        return redirect(_safe_next(request, request.POST.get("next")))
     services.pause(enrolment=enrolment, now=timezone.now())
     messages.success(request, f"Paused “{enrolment.pathway.title}”. Your plan waits until you resume.")
     return redirect(_safe_next(request, request.POST.get("next")))
@@ -140,6 +143,9 @@ def pause(request, enrolment_id):
 @require_POST
 def resume(request, enrolment_id):
     enrolment = _get_enrolment_for_user(request, enrolment_id)
+    if enrolment.is_completed:
+        messages.info(request, f"You completed “{enrolment.pathway.title}”: there is nothing to resume.")
+        return redirect(_safe_next(request, request.POST.get("next")))
     services.resume(enrolment=enrolment, now=timezone.now())
     messages.success(request, f"Resumed “{enrolment.pathway.title}”. Welcome back!")
     return redirect(_safe_next(request, request.POST.get("next")))
@@ -153,7 +159,9 @@ def leave(request, enrolment_id):
         messages.success(
             request, f"You left “{enrolment.pathway.title}”. Your ticks are kept if you come back."
         )
-        return redirect("careers:dashboard")
+        # Back to the page the learner left from (the dashboard or the pathway page), so a leave
+        # answered in place (htmx) finds its panel there.
+        return redirect(_safe_next(request, request.POST.get("next")))
     return render(request, "careers/leave.html", {"enrolment": enrolment})
 
 
@@ -162,8 +170,18 @@ def leave(request, enrolment_id):
 def tick_task(request, enrolment_id, task_id):
     enrolment = _get_enrolment_for_user(request, enrolment_id)
     task = _get_task_of(enrolment, task_id)
-    set_done = partial(services.set_task_done, enrolment=enrolment, task=task)
+    if task.phase.is_ongoing:  # a weekly habit: ticked for the learner's current plan week
+        set_done = partial(_set_habit_done, request.user.profile, enrolment=enrolment, task=task)
+    else:
+        set_done = partial(services.set_task_done, enrolment=enrolment, task=task)
     return _tick(request, enrolment, task, set_done, ticks_of=lambda progress: progress.task_ticks)
+
+
+def _set_habit_done(profile, *, enrolment, task, done, now):
+    week_start, week_end = week_window(now, profile.time_zone, profile.reminder_weekday)
+    services.set_habit_done(
+        enrolment=enrolment, task=task, done=done, now=now, week_start=week_start, week_end=week_end
+    )
 
 
 @learner_required
@@ -182,8 +200,56 @@ def _tick(request, enrolment, item, set_done, ticks_of):
     if not form.is_valid():
         return HttpResponseBadRequest(form.errors["done"][0])
     done = form.cleaned_data["done"]
+    return _write_and_answer(
+        request,
+        enrolment,
+        item,
+        partial(set_done, done=done),
+        ticks_of,
+        message=f"Marked “{item}” as {'done' if done else 'not done'}.",
+    )
+
+
+@learner_required
+@require_POST
+def skip_task(request, enrolment_id, task_id):
+    enrolment = _get_enrolment_for_user(request, enrolment_id)
+    task = _get_task_of(enrolment, task_id)
+    if task.phase.is_ongoing:
+        return HttpResponseBadRequest("A weekly habit is not skipped: leave it unticked this week.")
+    skip = partial(services.skip_task, enrolment=enrolment, task=task)
+    return _skip(request, enrolment, task, skip, ticks_of=lambda progress: progress.task_ticks)
+
+
+@learner_required
+@require_POST
+def skip_action_item(request, enrolment_id, action_item_id):
+    enrolment = _get_enrolment_for_user(request, enrolment_id)
+    item = _get_action_item_of(enrolment, action_item_id)
+    skip = partial(services.skip_action_item, enrolment=enrolment, action_item=item)
+    return _skip(request, enrolment, item, skip, ticks_of=lambda progress: progress.action_ticks)
+
+
+def _skip(request, enrolment, item, skip, ticks_of):
+    """Record a skip of `item` with `skip(reason=..., now=...)`, answered as a tick is."""
+    form = SkipForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(form.errors["reason"][0])
+    return _write_and_answer(
+        request,
+        enrolment,
+        item,
+        partial(skip, reason=form.cleaned_data["reason"]),
+        ticks_of,
+        message=f"Skipped “{item}” ({form.reason_label}).",
+    )
+
+
+def _write_and_answer(request, enrolment, item, write, ticks_of, message):
+    """Run `write(now=...)` on `item`; a left pathway refuses (409). Answer htmx with the row and
+    every progress indicator, a plain form post with `message` and a redirect back."""
     try:
-        set_done(done=done, now=timezone.now())
+        write(now=timezone.now())
     except services.EnrolmentClosed:
         return HttpResponse("You left this pathway: rejoin it to tick tasks again.", status=409)
     if request.htmx:
@@ -193,7 +259,7 @@ def _tick(request, enrolment, item, set_done, ticks_of):
         )
         context = {"progress": progress, "next_url": page, "item": item, "ticks": ticks_of(progress)}
         return render(request, "careers/_progress.html#tick_response", context)
-    messages.success(request, f"Marked “{item}” as {'done' if done else 'not done'}.")
+    messages.success(request, message)
     return redirect(
         _safe_next(request, request.POST.get("next"), fallback=enrolment.pathway.get_absolute_url())
     )

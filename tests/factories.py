@@ -23,7 +23,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from accounts.models import Profile
-from careers import guides, importer, services
+from careers import guides, importer, schedule, services
 from careers.models import (
     ActionItem,
     Enrolment,
@@ -208,3 +208,37 @@ def make_enrolment_at(now, *, user=None, pathway=None, start_date=None):
     Enrolment.objects.filter(pk=enrolment.pk).update(created_at=now)
     enrolment.refresh_from_db()
     return enrolment
+
+
+# --- Skips, habits and completion ---------------------------------------------------------------
+
+
+def skip(enrolment, task, reason="not_for_me", at=None):
+    """Skip `task` in `enrolment` ("not_for_me" or "already_done") at time `at` (default now)."""
+    services.skip_task(enrolment=enrolment, task=task, reason=reason, now=at or timezone.now())
+
+
+def skip_action_item(enrolment, action_item, reason="not_for_me", at=None):
+    services.skip_action_item(
+        enrolment=enrolment, action_item=action_item, reason=reason, now=at or timezone.now()
+    )
+
+
+def tick_habit(enrolment, task, at=None, *, done=True):
+    """Tick the habit `task` (a task of an ongoing phase) for the learner's plan week holding `at`."""
+    at = at or timezone.now()
+    profile = Profile.objects.get(user=enrolment.user_id)
+    week_start, week_end = schedule.week_window(at, profile.time_zone, profile.reminder_weekday)
+    services.set_habit_done(
+        enrolment=enrolment, task=task, done=done, now=at, week_start=week_start, week_end=week_end
+    )
+
+
+def timed_tasks(pathway):
+    """The tasks of the pathway's timed phases (those that complete it), in plan order."""
+    return [task for task in all_tasks(pathway) if task.phase.duration_weeks]
+
+
+def habits(pathway):
+    """The tasks of the pathway's ongoing phases: weekly habits."""
+    return [task for task in all_tasks(pathway) if task.phase.duration_weeks is None]

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from careers.models import Enrolment, TaskCompletion
-from tests.factories import all_tasks, tick
+from tests.factories import all_tasks, tick, timed_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -150,13 +150,13 @@ def test_status_changed_in_the_admin_pauses_resumes_and_leaves_as_the_learner_wo
     change_enrolment_in_admin(admin_client, enrolment, status="paused")
     assert enrolment.is_paused and enrolment.paused_at is not None
 
-    # Three days later, resumed in the admin: the plan moves back by the days paused.
-    Enrolment.objects.filter(pk=enrolment.pk).update(paused_at=timezone.now() - timedelta(days=3))
+    # Six days later, resumed in the admin: the plan moves back by the time paused (a week).
+    Enrolment.objects.filter(pk=enrolment.pk).update(paused_at=timezone.now() - timedelta(days=6))
     enrolment.refresh_from_db()
     change_enrolment_in_admin(admin_client, enrolment, status="active")
     assert enrolment.is_active and enrolment.paused_at is None
-    assert enrolment.paused_days == 3
-    assert enrolment.plan_start_date == enrolment.start_date + timedelta(days=3)
+    assert enrolment.paused_days == 6
+    assert enrolment.plan_start_date == enrolment.start_date + timedelta(weeks=1)
 
     change_enrolment_in_admin(admin_client, enrolment, status="left")
     assert enrolment.is_left and enrolment.left_at is not None
@@ -193,3 +193,50 @@ def test_an_enrolment_added_in_the_admin_is_scheduled_like_one_made_by_the_learn
     enrolment = Enrolment.objects.get(user=learner, pathway=pathway)
     assert enrolment.start_date == date(2026, 12, 7)
     assert enrolment.next_reminder_at == next_local_slot(timezone.now(), "UTC", weekday=0, hour=8)
+
+
+def post_enrolment_status(admin_client, enrolment, status):
+    data = {
+        "start_date": enrolment.start_date.isoformat(),
+        "status": status,
+        "reminders_enabled": "on" if enrolment.reminders_enabled else "",
+    }
+    return admin_client.post(reverse("admin:careers_enrolment_change", args=[enrolment.pk]), data)
+
+
+def test_the_admin_refuses_to_complete_an_unfinished_pathway_with_a_form_error(
+    admin_client, enrolment, pathway
+):
+    tick(enrolment, all_tasks(pathway)[0])
+    response = post_enrolment_status(admin_client, enrolment, "completed")
+    assert response.status_code == 200  # the form again, not a 500
+    assert response.context["adminform"].form.errors["status"] == [
+        "This pathway is not complete: some tasks of its timed phases are neither done nor skipped."
+    ]
+    enrolment.refresh_from_db()
+    assert enrolment.is_active and enrolment.completed_at is None
+
+
+def test_the_admin_completes_a_finished_pathway_and_will_not_reopen_it_by_status(
+    admin_client, enrolment, pathway
+):
+    for task in timed_tasks(pathway):  # resolved behind the services' back
+        TaskCompletion.objects.create(enrolment=enrolment, task=task, done_at=timezone.now())
+    change_enrolment_in_admin(admin_client, enrolment, status="completed")
+    assert enrolment.is_completed and enrolment.completed_at is not None
+
+    response = post_enrolment_status(admin_client, enrolment, "active")
+    assert response.status_code == 200
+    assert "untick one to reopen it" in response.context["adminform"].form.errors["status"][0]
+    change_enrolment_in_admin(admin_client, enrolment, status="left")
+    assert enrolment.is_left
+
+
+def test_a_new_enrolment_cannot_be_added_completed(admin_client, learner, pathway):
+    response = admin_client.post(
+        reverse("admin:careers_enrolment_add"),
+        {"user": learner.pk, "pathway": pathway.pk, "start_date": "2026-12-07", "status": "completed"},
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["status"]
+    assert not Enrolment.objects.exists()

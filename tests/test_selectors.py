@@ -11,7 +11,17 @@ from django.test.utils import CaptureQueriesContext
 
 from careers import selectors, services
 from careers.models import SkillToLearn
-from tests.factories import all_tasks, tick
+from careers.schedule import Completions
+from tests.factories import (
+    all_tasks,
+    habits,
+    skip,
+    skip_action_item,
+    tick,
+    tick_action_item,
+    tick_habit,
+    timed_tasks,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -241,7 +251,7 @@ def test_dashboard_progress_is_the_week_plan_at_now(make_enrolment, learner, pat
     tick(enrolment, all_tasks(pathway)[0], at=NOW)
     (progress,) = selectors.dashboard_for(learner, NOW).following
     plan = progress.plan
-    assert (plan.week, plan.total_weeks, plan.tasks_done, plan.tasks_total) == (2, 5, 1, 4)
+    assert (plan.week, plan.total_weeks, plan.tasks_done, plan.tasks_total) == (2, 5, 1, 3)
     assert plan.current_phase.phase.title == pathway.phases.get(order=1).title
 
 
@@ -259,7 +269,7 @@ def test_dashboard_reads_in_a_constant_number_of_queries(
 
     enrolment = make_enrolment(user=learner, pathway=make_pathway(), start_date=START, now=NOW)
     tick(enrolment, all_tasks(enrolment.pathway)[0], at=NOW)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         one = read_dashboard()
     for shape in ([(3, 2), (2, 1), (None, 1)], [(4, 6), (4, 6), (None, 3)]):
         more = make_enrolment(
@@ -268,3 +278,170 @@ def test_dashboard_reads_in_a_constant_number_of_queries(
         tick(more, all_tasks(more.pathway)[1], at=NOW)
     services.leave(enrolment=enrolment, now=NOW + timedelta(days=1))
     assert read_dashboard() == one
+
+
+# --- Skips, habits and completion ---------------------------------------------------------------
+
+
+def test_completions_split_done_from_skipped_and_list_habit_ticks_in_time_order(
+    make_enrolment, make_learner, pathway
+):
+    learner = make_learner(reminder_weekday=2, time_zone="Europe/Berlin")
+    enrolment = make_enrolment(user=learner, pathway=pathway, start_date=START, now=NOW)
+    first, second, third = timed_tasks(pathway)
+    step, other_step, _ = pathway.action_items.order_by("order")
+    habit = habits(pathway)[0]
+    earlier = NOW - timedelta(days=7)
+    tick(enrolment, first, at=NOW)
+    skip(enrolment, second, "already_done", at=earlier)
+    tick_action_item(enrolment, step, at=NOW)
+    skip_action_item(enrolment, other_step, "not_for_me", at=NOW)
+    tick_habit(enrolment, habit, at=NOW)
+    tick_habit(enrolment, habit, at=earlier)
+
+    progress = selectors.enrolment_progress(enrolment.id, NOW)
+    assert selectors.completions_of(progress.enrolment) == Completions(
+        tasks={first.id: NOW},
+        action_items={step.id: NOW},
+        skipped_tasks={second.id: earlier},
+        skipped_action_items={other_step.id: NOW},
+        habits={habit.id: (earlier, NOW)},
+    )
+    snapshot = selectors.snapshot_of(progress.enrolment, learner.profile)
+    assert (snapshot.week_starts_on, snapshot.time_zone, snapshot.start_date) == (2, "Europe/Berlin", START)
+    # What the rows need: done, skipped (with the reason), habits ticked this week.
+    assert progress.done_tasks == {first.id}
+    assert progress.skipped_tasks == {second.id: "already_done"}
+    assert progress.skipped_action_items == {other_step.id: "not_for_me"}
+    assert progress.habits_done == {habit.id}
+    assert progress.task_ticks.done_ids == {first.id, habit.id}
+    assert (progress.task_ticks.skip_url_name, progress.task_ticks.skipped) == (
+        "careers:skip_task",
+        {second.id: "already_done"},
+    )
+    assert (progress.action_ticks.skip_url_name, progress.action_ticks.skipped) == (
+        "careers:skip_action_item",
+        {other_step.id: "not_for_me"},
+    )
+    assert third.id not in progress.done_tasks | set(progress.skipped_tasks)
+    next_week = selectors.enrolment_progress(enrolment.id, NOW + timedelta(days=7))
+    assert next_week.habits_done == set()  # a habit is done for the week it was ticked in
+
+
+def test_the_pathway_page_carries_skips_and_habits_too(make_enrolment, learner, pathway):
+    enrolment = make_enrolment(user=learner, pathway=pathway, start_date=START, now=NOW)
+    skip(enrolment, timed_tasks(pathway)[0], at=NOW)
+    tick_habit(enrolment, habits(pathway)[0], at=NOW)
+    progress = selectors.pathway_page(pathway.slug, learner, NOW).progress
+    assert progress.skipped_tasks == {timed_tasks(pathway)[0].id: "not_for_me"}
+    assert progress.habits_done == {habits(pathway)[0].id}
+
+
+def complete(enrolment, at):
+    for task in timed_tasks(enrolment.pathway):
+        tick(enrolment, task, at=at)
+
+
+def test_dashboard_lists_completed_pathways_apart_newest_first(make_enrolment, make_pathway, learner):
+    following, older, newer, gone = (
+        make_enrolment(user=learner, pathway=make_pathway(), start_date=START, now=NOW) for _ in range(4)
+    )
+    complete(older, NOW)
+    complete(newer, NOW + timedelta(days=1))
+    complete(gone, NOW)
+    services.leave(enrolment=gone, now=NOW)
+
+    board = selectors.dashboard_for(learner, NOW + timedelta(days=2))
+    assert [progress.enrolment for progress in board.following] == [following]
+    assert [progress.enrolment for progress in board.completed] == [newer, older]
+    assert board.completed[0].enrolment.completed_at == NOW + timedelta(days=1)
+    assert board.completed[0].plan  # with its plan, for the celebration
+    assert board.left == [gone]
+
+
+def test_dashboard_suggests_pathways_that_start_from_a_role_reached(make_enrolment, make_pathway, learner):
+    reached = make_pathway(from_role="Teacher", to_role="Data Analyst")
+    next_step = make_pathway(title="B next step", from_role="data analyst ", phases=[(2, 3), (None, 1)])
+    also = make_pathway(title="A also next", from_role="DATA ANALYST")
+    already_followed = make_pathway(from_role="Data Analyst")
+    once_left = make_pathway(from_role="Data Analyst")
+    make_pathway(from_role="Data Engineer")  # another role
+    make_pathway(from_role="")
+    make_enrolment(user=learner, pathway=already_followed, start_date=START, now=NOW)
+    services.leave(
+        enrolment=make_enrolment(user=learner, pathway=once_left, start_date=START, now=NOW), now=NOW
+    )
+    enrolment = make_enrolment(user=learner, pathway=reached, start_date=START, now=NOW)
+    assert selectors.dashboard_for(learner, NOW).suggestions == []  # nothing completed yet
+
+    complete(enrolment, NOW)
+    suggestions = selectors.dashboard_for(learner, NOW).suggestions
+    # "data analyst " has a trailing space: as the catalogue filter, matching ignores case only.
+    assert [p.title for p in suggestions] == [also.title]
+    next_step.from_role = "Data analyst"
+    next_step.save()
+    suggestions = selectors.dashboard_for(learner, NOW).suggestions
+    assert [p.title for p in suggestions] == [also.title, next_step.title]
+    assert [(p.phase_count, p.task_count) for p in suggestions] == [(2, 3), (2, 4)]
+
+
+def test_dashboard_with_completions_habits_and_suggestions_reads_in_a_constant_number_of_queries(
+    make_enrolment, make_pathway, make_learner
+):
+    learner = make_learner()
+    make_pathway(from_role="Machine Learning Engineer")  # what every factory pathway leads to
+
+    def read_dashboard():
+        user = get_user_model().objects.get(pk=learner.pk)
+        with CaptureQueriesContext(connection) as queries:
+            board = selectors.dashboard_for(user, NOW)
+        return board, len(queries.captured_queries)
+
+    def add_enrolment(shape):
+        enrolment = make_enrolment(
+            user=learner,
+            pathway=make_pathway(phases=shape, action_items={"this_week": 2}),
+            start_date=START,
+            now=NOW,
+        )
+        skip(enrolment, timed_tasks(enrolment.pathway)[0], at=NOW)
+        skip_action_item(enrolment, enrolment.pathway.action_items.first(), at=NOW)
+        tick_habit(enrolment, habits(enrolment.pathway)[0], at=NOW)
+        return enrolment
+
+    complete(add_enrolment([(2, 2), (None, 1)]), NOW)
+    add_enrolment([(3, 2), (None, 1)])
+    board, one = read_dashboard()
+    assert (len(board.following), len(board.completed), len(board.suggestions)) == (1, 1, 1)
+    assert one <= 10  # the 9 of a dashboard, and one for the suggestions
+
+    complete(add_enrolment([(4, 6), (4, 6), (None, 3)]), NOW)
+    add_enrolment([(1, 2), (None, 2)])
+    board, three = read_dashboard()
+    assert (len(board.following), len(board.completed)) == (2, 2)
+    assert three == one
+
+
+def test_dashboard_summary_counts_this_weeks_work_across_pathways(make_enrolment, make_pathway, learner):
+    shape = {"phases": [(2, 4), (None, 1)]}
+    behind = make_enrolment(
+        user=learner, pathway=make_pathway(**shape), start_date=START - timedelta(days=7), now=NOW
+    )
+    on_time = make_enrolment(user=learner, pathway=make_pathway(**shape), start_date=START, now=NOW)
+    make_enrolment(
+        user=learner, pathway=make_pathway(**shape), start_date=START + timedelta(days=30), now=NOW
+    )
+    paused = make_enrolment(user=learner, pathway=make_pathway(**shape), start_date=START, now=NOW)
+    services.pause(enrolment=paused, now=NOW)
+
+    board = selectors.dashboard_for(learner, NOW)
+    plans = [progress.plan for progress in board.following[:2]]
+    assert [progress.enrolment for progress in board.following[:2]] == [behind, on_time]
+    assert board.summary == selectors.WeekSummary(
+        pathways=2,
+        to_do=sum(len(plan.this_week) for plan in plans),
+        late=sum(plan.late_count for plan in plans),
+        not_started=1,
+        paused=1,
+    )
+    assert board.summary.late >= 1 and board.summary.to_do > board.summary.late

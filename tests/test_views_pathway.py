@@ -3,12 +3,15 @@
 (A learner's ticks on this page are in test_views_ticking.py; enrolling from it in
 test_views_enrolment.py.)"""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from careers import guides
+from careers import guides, services
 from careers.models import Phase, SkillToLearn, Task
 from tests.factories import GUIDES_DIR, all_tasks, import_guide
 from tests.pages import assert_well_formed_page, checkboxes, read_page, words
@@ -245,3 +248,63 @@ def test_pathway_page_queries_do_not_grow_with_the_pathway(
     phase = Phase.objects.create(pathway=big, order=99, title="Extra", duration_weeks=2)
     Task.objects.bulk_create(Task(phase=phase, order=n, text=f"Extra task {n}") for n in range(10))
     assert queries(big) == before == queries(small)
+
+
+# ---------- An enrolled learner: their roadmap first ----------
+
+
+def test_an_enrolled_learner_opens_on_their_roadmap(learner_client, learner, make_pathway, make_enrolment):
+    pathway = make_pathway(
+        phases=[(2, 2), (3, 3), (None, 1)], action_items={"this_week": 1}, faq=1, transferable_skills=1
+    )
+    today = timezone.now().date()
+    monday = today - timedelta(days=today.weekday()) - timedelta(weeks=2)  # this is week 3
+    enrolment = make_enrolment(user=learner, pathway=pathway, start_date=monday)
+    first, second, third, fourth, fifth, habit = all_tasks(pathway)
+    services.skip_task(enrolment=enrolment, task=first, reason="not_for_me", now=timezone.now())
+    page = page_of(learner_client, pathway)
+    assert_well_formed_page(page)
+
+    body = page.find("div", class_="pathway-body")
+    assert body.elements[0].attrs["id"] == "roadmap"
+    assert body.elements[0].find("h2").text == "Your roadmap"
+    assert page.find("nav", class_="toc").find("a").text == "Your roadmap"
+    phases = page.find("section", id="roadmap").find_all("li", class_="phase")
+    # "You are here" on the current phase only, and real dates beside the week ranges.
+    assert ["You are here" in phase.find(class_="phase__number").text for phase in phases] == [
+        False,
+        True,
+        False,
+    ]
+    week_one = monday
+    assert phases[0].find(class_="phase__weeks").text == (
+        f"Weeks 1–2 · {week_one.day} {week_one:%b} – {(week_one + timedelta(days=13)).day} "
+        f"{(week_one + timedelta(days=13)):%b}"
+    )
+    assert phases[2].find(class_="phase__weeks").text.startswith("Week 6 onwards · from ")
+    # Each task with its planned week; the late one marked; the skipped one says so.
+    metas = {
+        list(checkboxes(row))[0]: row.find(class_="plan-item__meta").text for row in phases[0].find_all("li")
+    }
+    assert metas[second.text] == "Late · due week 2"
+    assert "Skipped: not for me" in phases[0].find("form", id=f"task-{enrolment.id}-{first.id}").text
+    rows = phases[1].find_all("li", class_="plan-item")
+    assert [row.find(class_="plan-item__meta").text.split(" · ")[0] for row in rows] == [
+        "Week 3",
+        "Week 4",
+        "Week 5",
+    ]
+    assert "this week" in rows[0].text
+    assert "Weekly habit" in phases[2].text and habit.text in checkboxes(phases[2])
+    # The follow panel says where the learner is, with a link there.
+    follow = page.find("section", id="follow")
+    here = follow.find(class_="follow__here")
+    assert here.find("a").attrs["href"] == f"#phase-{pathway.phases.get(order=2).id}"
+    assert "Behind by" in follow.text and "Week 3 of 5" in follow.text
+    assert follow.find("figure", id=f"chart-{enrolment.id}")
+
+
+def test_a_visitor_sees_the_guide_in_its_own_order(client, pathway):
+    page = page_of(client, pathway)
+    assert page.find("div", class_="pathway-body").elements[0].attrs["id"] == "overview"
+    assert "You are here" not in page.text

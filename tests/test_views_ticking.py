@@ -42,7 +42,7 @@ def test_a_learner_can_tick_every_task_and_action_item_on_the_pathway_page(
     items = [*all_tasks(pathway), *pathway.action_items.order_by("order")]
     assert sorted(boxes) == sorted(item.text for item in items)
     assert not any(is_checked(box) or "disabled" in box.attrs for box in boxes.values())
-    assert meters(page)["Overall progress"] == "0 of 4 tasks done (0%)"
+    assert meters(page)["Overall progress"] == "0 of 3 tasks done (0%)"
     assert meters(page)["Action plan"] == "0 of 3 steps done"
     # Each box is in its own form, posted by htmx when it changes, or by its button without
     # JavaScript; either way with the CSRF token.
@@ -76,11 +76,11 @@ def test_htmx_tick_answers_with_the_row_and_everything_that_changed(
     assert row.find("input", name="next").attrs["value"] == DASHBOARD  # without JS, back to this page
     # Then what it changed, wherever the learner sees it.
     assert meters(page) == {
-        "Overall progress": "1 of 5 tasks done (20%)",
+        "Overall progress": "1 of 4 tasks done (25%)",
         "Action plan": "0 of 2 steps done",
         phases[0].title: "1 of 2 done",
         phases[1].title: "0 of 2 done",
-        phases[2].title: "0 of 1 done",
+        phases[2].title: "0 of 1 habit done this week",
     }
     assert "Behind by 1 task" in page.text
     assert "Week 2 of 3" in page.text
@@ -103,7 +103,7 @@ def test_ticking_sets_a_state_so_repeats_cannot_undo_it(learner_client, enrolmen
     response = learner_client.post(tick_url(enrolment, task), {"done": "false"}, headers=HTMX)
     page = read_page(response)
     assert not is_checked(checkboxes(page)[task.text])
-    assert meters(page)["Overall progress"] == "0 of 4 tasks done (0%)"
+    assert meters(page)["Overall progress"] == "0 of 3 tasks done (0%)"
     learner_client.post(tick_url(enrolment, task), {"done": "false"}, headers=HTMX)
     assert not TaskCompletion.objects.exists()
 
@@ -129,7 +129,7 @@ def test_action_items_tick_the_same_way(learner_client, enrolment, pathway):
     page = read_page(learner_client.post(action_url(enrolment, item), {"done": TICK}, headers=HTMX))
     assert is_checked(checkboxes(page)[item.text])
     assert meters(page)["Action plan"] == "1 of 3 steps done"
-    assert meters(page)["Overall progress"] == "0 of 4 tasks done (0%)"
+    assert meters(page)["Overall progress"] == "0 of 3 tasks done (0%)"
     assert ActionItemCompletion.objects.count() == 1
 
     page = read_page(learner_client.post(action_url(enrolment, item), {"done": "false"}, headers=HTMX))
