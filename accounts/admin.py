@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils import timezone
 
 from accounts.models import Profile
-from accounts.services import save_preferences
+from careers import reminders
 
 
 @admin.register(Profile)
@@ -24,4 +24,4 @@ class ProfileAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # The same rule as the preferences page: a new day, hour or zone moves the next reminder.
-        save_preferences(profile=obj, changed_fields=form.changed_data, now=timezone.now())
+        reminders.save_preferences(profile=obj, changed_fields=form.changed_data, now=timezone.now())

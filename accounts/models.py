@@ -1,8 +1,11 @@
+import secrets
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.urls import reverse
 
 from accounts.time_zones import DEFAULT_TIME_ZONE, validate_time_zone
 
@@ -18,6 +21,11 @@ class Weekday(models.IntegerChoices):
 
 
 HOUR_CHOICES = [(hour, f"{hour:02d}:00") for hour in range(24)]
+
+
+def new_calendar_token():
+    """A fresh secret for the address of a learner's calendar feed (43 URL-safe characters)."""
+    return secrets.token_urlsafe(32)
 
 
 class Profile(models.Model):
@@ -37,6 +45,9 @@ class Profile(models.Model):
         "reminder time", choices=HOUR_CHOICES, default=8, validators=[MaxValueValidator(23)]
     )
     reminders_enabled = models.BooleanField("weekly reminders", default=True)
+    # The secret in the address of the learner's calendar feed (careers.calendar): whoever has it
+    # reads the plan, so it is unguessable, never shown in the admin, and can be replaced.
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -58,6 +69,21 @@ class Profile(models.Model):
             return "Weekly reminders are off."
         day = Weekday(self.reminder_weekday).label
         return f"Weekly reminder every {day} at {self.reminder_hour:02d}:00 ({self.time_zone})."
+
+    @property
+    def calendar_url(self):
+        """The calendar feed's address on SITE_URL, to copy into a calendar app."""
+        return f"{settings.SITE_URL}{reverse('accounts:calendar_feed', args=[self.calendar_token])}"
+
+    @property
+    def calendar_webcal_url(self):
+        """The same address as a webcal:// link, which opens the device's calendar app."""
+        return "webcal://" + self.calendar_url.split("://", 1)[1]
+
+    def reset_calendar_token(self):
+        """Give the calendar feed a new address: the old one stops working (404) at once."""
+        self.calendar_token = new_calendar_token()
+        self.save(update_fields=["calendar_token"])
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="accounts.create_profile")

@@ -1,15 +1,18 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.forms import PreferencesForm
 from accounts.selectors import masked_email
-from accounts.services import save_preferences, turn_off_reminders
 from accounts.tokens import user_id_from_unsubscribe_token
+from careers import calendar, reminders
 from careers import selectors as careers_selectors
 
 
@@ -24,7 +27,9 @@ def preferences(request):
     if request.method == "POST":
         form = PreferencesForm(request.POST, instance=profile)
         if form.is_valid():
-            save_preferences(profile=form.instance, changed_fields=form.changed_data, now=timezone.now())
+            reminders.save_preferences(
+                profile=form.instance, changed_fields=form.changed_data, now=timezone.now()
+            )
             messages.success(request, "Preferences saved.")
             return redirect("accounts:preferences")
         # The form keeps what was typed; the summary (computed before binding) shows what is saved.
@@ -37,12 +42,49 @@ def preferences(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request, token):
     """GET asks (mail scanners follow links and must not unsubscribe anyone); POST turns the
-    weekly reminders off. Links in old emails keep working."""
+    learner's weekly digest off (every pathway: one email, one list). Links in old emails keep
+    working."""
     user_id = user_id_from_unsubscribe_token(token)
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     if user is None:
         return render(request, "accounts/unsubscribe_invalid.html", status=400)
     if request.method == "POST":
-        turn_off_reminders(user=user)
+        reminders.unsubscribe(user=user)
         return render(request, "accounts/unsubscribed.html", {"email": masked_email(user.email)})
     return render(request, "accounts/unsubscribe.html", {"email": masked_email(user.email)})
+
+
+@require_safe
+def calendar_feed(request, token):
+    """The learner's plan as an iCalendar feed, for calendar apps: no session, the secret address
+    is the proof. An unknown or reset address is a 404; an unchanged plan answers 304."""
+    profile = calendar.feed_owner(token)
+    if profile is None:
+        raise Http404("No such calendar.")
+    now = timezone.now()
+    version = calendar.feed_version(profile, now)
+    response = HttpResponse(
+        content_type="text/calendar; charset=utf-8",
+        headers={
+            "ETag": f'"{version}"',
+            "Cache-Control": "private, no-cache",  # ask again each time: the ETag makes it cheap
+            "X-Robots-Tag": "noindex",
+        },
+    )
+    response = get_conditional_response(request, etag=f'"{version}"', response=response)
+    if response.status_code == 200:
+        response.content = calendar.feed_body(profile, version, now)
+    return response
+
+
+@login_required
+@require_POST
+def reset_calendar(request):
+    """Replace the calendar address: the old one stops working, and apps subscribed to it stop
+    updating until the learner subscribes again."""
+    request.user.profile.reset_calendar_token()
+    messages.success(
+        request,
+        "Calendar address reset. The old address no longer works: add the new one to your calendar app.",
+    )
+    return redirect(f"{reverse('accounts:preferences')}#calendar")

@@ -9,15 +9,15 @@ from django.contrib import admin
 from django.db import models
 from django.utils import timezone
 
-from careers import services
+from careers import reminders, services
 from careers.models import (
     ActionItem,
+    DigestLog,
     Enrolment,
     FaqEntry,
     Pathway,
     Phase,
     RealityCheckItem,
-    ReminderLog,
     Resource,
     SkillToLearn,
     Task,
@@ -193,13 +193,30 @@ class EnrolmentAdmin(admin.ModelAdmin):
             if "status" in form.changed_data:
                 services.change_status(enrolment=obj, status=status, now=now)
             if "reminders_enabled" in form.changed_data:
-                services.set_reminders(enrolment=obj, enabled=enabled, now=now)
+                reminders.set_pathway_reminders(enrolment=obj, enabled=enabled, now=now)
         obj.refresh_from_db()
 
 
-@admin.register(ReminderLog)
-class ReminderLogAdmin(admin.ModelAdmin):
-    list_display = ["enrolment", "week", "claimed_at", "sent_at", "attempts"]
-    list_filter = ["week"]
-    search_fields = ["enrolment__user__email"]
-    raw_id_fields = ["enrolment"]
+@admin.register(DigestLog)
+class DigestLogAdmin(admin.ModelAdmin):
+    """Who got (or did not get) their weekly digest: a failed one shows its attempts and error, and
+    is claimed again by a later run (careers.reminders)."""
+
+    list_display = ["user", "week", "state", "attempts", "last_error", "claimed_at", "sent_at"]
+    list_filter = ["state", "week"]
+    search_fields = ["user__email"]
+    raw_id_fields = ["user"]
+    date_hierarchy = "week"
+    readonly_fields = [
+        "user",
+        "week",
+        "state",
+        "claimed_at",
+        "sending_until",
+        "sent_at",
+        "attempts",
+        "last_error",
+    ]
+
+    def has_add_permission(self, request):
+        return False  # rows are claims, written by the dispatcher only

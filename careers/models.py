@@ -200,7 +200,8 @@ class Enrolment(models.Model):
     reminders_enabled = models.BooleanField(
         default=True, help_text="The learner can mute one pathway's reminders and keep the others."
     )
-    # When this enrolment's next weekly reminder falls due (UTC), kept by careers.reminders.
+    # When the learner's next weekly digest falls due (UTC), kept by careers.reminders: the slot is
+    # the learner's, so every enrolment of a learner carries the same value.
     next_reminder_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -298,23 +299,36 @@ class HabitTick(models.Model):
         return f"{self.task} done in the week of {self.done_at:%Y-%m-%d}"
 
 
-class ReminderLog(models.Model):
-    """One weekly reminder of one enrolment. The row is written (claimed) before the email is
-    sent, and its uniqueness is what makes the reminder go out once per enrolment and week."""
+class DigestLog(models.Model):
+    """One learner's weekly digest for one week: the claim that makes it go out once.
 
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="reminders")
-    week = models.DateField(help_text="Monday of the learner's local week the reminder is for.")
-    claimed_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
+    The row is written (claimed) before the email is sent; its uniqueness per learner and week is
+    what makes the digest go out once. Its `state` moves as careers.reminders documents:
+    claimed -> sending -> sent, or back to claimed after a failed attempt, and failed after the last
+    one (kept, with its attempts and error, and claimed again by a later run)."""
+
+    class State(models.TextChoices):
+        CLAIMED = "claimed", "Claimed"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Nothing to send"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_logs")
+    week = models.DateField(help_text="Monday of the learner's local week the digest is for.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.CLAIMED)
+    claimed_at = models.DateTimeField(help_text="When a dispatcher claimed (or re-queued) it, on its clock.")
     # While a worker is sending, no other worker may: a re-queued claim cannot go out twice.
     sending_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["enrolment", "week"], name="one_reminder_per_week"),
+            models.UniqueConstraint(fields=["user", "week"], name="one_digest_per_learner_and_week"),
         ]
-        indexes = [models.Index(fields=["sent_at", "claimed_at"], name="reminder_unsent")]
+        indexes = [models.Index(fields=["state", "claimed_at"], name="digest_unsent")]
 
     def __str__(self):
-        return f"Reminder for {self.enrolment} in the week of {self.week}"
+        return f"Digest for {self.user} in the week of {self.week} ({self.state})"

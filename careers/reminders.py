@@ -1,10 +1,41 @@
-"""Weekly "This week" reminders: when each is due, claiming it, building and sending the email.
+"""The one home of weekly reminders: when a learner's digest is due, claiming it, sending it, and
+every reminder write (on/off, muting a pathway, rescheduling, unsubscribing, preview).
 
-Each enrolment keeps `next_reminder_at`, the UTC moment of its next slot (the learner's chosen
-weekday and hour, in their time zone). The dispatcher picks the enrolments whose moment has
-come, in one query per chunk, and claims each one before anything is sent: a conditional update
-of `next_reminder_at` (only one dispatcher can move it) plus a ReminderLog row that is unique
-per enrolment and week. A send that finally fails releases its claim so a later run retries.
+One email per learner and week (careers.digest says what it holds) goes out at the learner's slot:
+their reminder weekday and hour in their time zone.
+
+The slot. `Enrolment.next_reminder_at` is the UTC moment of the learner's next slot; it is the
+learner's, so every enrolment of a learner carries the same value (this module writes them
+together). The dispatcher finds due learners with two queries per chunk of 500 (an active,
+unmuted enrolment whose moment has come, reminders on, a verified address; then their enrolments).
+
+The claim: one state machine on DigestLog, a row unique per (learner, week).
+
+    (no row) --claim--> CLAIMED --send takes the lease--> SENDING --email accepted--> SENT
+                          ^  ^                              |  |
+                          |  +--- attempt raised -----------+  +--nothing left to cover--> SKIPPED
+                          |       (Celery retries with backoff)
+    FAILED <--last retry failed (only from CLAIMED, or SENDING whose lease ran out)--
+       |
+       +--a later run claims it again--> CLAIMED (attempts and last_error kept)
+
+- claim (dispatcher): a conditional UPDATE moving the learner's `next_reminder_at` to next week's
+  slot (only one dispatcher can move it), then the row is inserted, or a FAILED row is taken back.
+  A week with a row in any other state is never claimed again: re-runs, a change of slot after
+  the week went out and a pathway enrolled mid-week send nothing more.
+- send (worker): takes the sending lease with a conditional UPDATE (CLAIMED, or SENDING whose lease
+  ran out), counts the attempt, builds and sends, then SENT. An exception puts it back to CLAIMED
+  with the error, and the task retries.
+- fail (the task's final failure): CLAIMED -> FAILED, and the learner is due again an hour later.
+  A row another worker holds under a live lease, or one already SENT, is left alone.
+- re-queue (dispatcher): a CLAIMED or SENDING row whose claim is STALE_CLAIM_AFTER old (its worker
+  died between claim and send) is re-stamped, conditionally, and queued once more; a live lease
+  still keeps a second worker from sending it.
+
+Clocks. The week, the slot and `claimed_at` (and so staleness) use the dispatch moment `now`,
+which an operator may replay (`send_weekly_reminders --now`). The sending lease, `sent_at` and
+the retry an hour after a final failure use the wall clock (timezone.now()): they are between
+workers in real time.
 """
 
 from dataclasses import dataclass
@@ -13,24 +44,30 @@ from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
-from django.template.loader import render_to_string
+from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tokens import unsubscribe_token
-from careers import selectors
-from careers.models import Enrolment, ReminderLog
+from careers.models import DigestLog, Enrolment
 from careers.schedule import local_date
 
 CHUNK_SIZE = 500
 RETRY_RELEASED_AFTER = timedelta(hours=1)
-# A claim whose email was neither sent nor released this long after (its worker died with it)
-# is handed to a worker again.
+# A claim neither sent nor failed this long after it was made (its worker died with it) is
+# handed to a worker again.
 STALE_CLAIM_AFTER = timedelta(minutes=30)
 SENDING_LEASE = timedelta(minutes=10)
+# "Send me this week's email now": at most this many per learner and hour.
+PREVIEWS_PER_HOUR = 3
+PREVIEW_WINDOW = timedelta(hours=1)
+# Changing any of these moves the learner's next digest.
+SCHEDULE_FIELDS = frozenset({"time_zone", "reminder_weekday", "reminder_hour"})
+
+State = DigestLog.State
 
 
 # --- When ---------------------------------------------------------------------------------------
@@ -56,11 +93,88 @@ def next_slot(moment, profile):
     return slot if slot > moment else slot_of_week(monday + timedelta(days=7), profile)
 
 
-def reschedule(enrolments, profile, now):
-    """Point the `enrolments` (a queryset, all the learner's) at the next slot after `now`: on
-    enrolling, resuming, or a change of day, hour or time zone. A week whose reminder went out is
-    not sent again: its log stays."""
-    enrolments.update(next_reminder_at=next_slot(now, profile))
+# --- Reminder writes: views, services and the admin call these -----------------------------------
+
+
+def reschedule(*, user, now):
+    """After a change of reminder day, hour or time zone: the learner's next slot is the first
+    after `now`. A week whose digest went out is not sent again: its log stays."""
+    Enrolment.objects.filter(user=user).update(next_reminder_at=next_slot(now, user.profile))
+
+
+def pathway_opened(*, user, now):
+    """After enrolling, resuming, unmuting or reopening a pathway: the learner keeps the slot they
+    have (one still due this week stays due, so this week's digest is not lost), and a learner
+    without one gets the first after `now`. Every enrolment of theirs then carries it."""
+    current = Enrolment.objects.filter(user=user).aggregate(at=Min("next_reminder_at"))["at"]
+    upcoming = next_slot(now, user.profile)
+    target = min(current, upcoming) if current else upcoming
+    Enrolment.objects.filter(user=user).exclude(next_reminder_at=target).update(next_reminder_at=target)
+
+
+def set_pathway_reminders(*, enrolment, enabled, now):
+    """Mute (or unmute) one pathway in the learner's digest; their other pathways stay in it."""
+    enrolment.reminders_enabled = enabled
+    enrolment.save(update_fields=["reminders_enabled"])
+    if enabled:
+        pathway_opened(user=enrolment.user, now=now)
+        enrolment.refresh_from_db(fields=["next_reminder_at"])
+
+
+def set_learner_reminders(*, user, enabled):
+    """Turn the learner's weekly digest on or off (their slot is kept)."""
+    profile = user.profile
+    if profile.reminders_enabled != enabled:
+        profile.reminders_enabled = enabled
+        profile.save(update_fields=["reminders_enabled"])
+
+
+def unsubscribe(*, user):
+    """One-click unsubscribe (RFC 8058): the learner's weekly digest stops, all pathways at once."""
+    set_learner_reminders(user=user, enabled=False)
+
+
+@transaction.atomic
+def save_preferences(*, profile, changed_fields, now):
+    """Save the learner's preferences (from their preferences page or the admin); a new reminder
+    day, hour or time zone moves their next digest."""
+    profile.save()
+    if SCHEDULE_FIELDS.intersection(changed_fields):
+        reschedule(user=profile.user, now=now)
+
+
+PREVIEW_QUEUED, PREVIEW_NOTHING, PREVIEW_LIMITED = "queued", "nothing", "limited"
+
+
+def request_preview(*, user, now):
+    """Queue "this week's email now" for the learner, once the request commits. It is not the
+    week's digest (no log, the slot stays). Returns PREVIEW_QUEUED, PREVIEW_NOTHING (no active,
+    unmuted pathway) or PREVIEW_LIMITED (PREVIEWS_PER_HOUR already asked for within the hour)."""
+    from careers import tasks  # tasks import this module
+
+    if not Enrolment.objects.filter(
+        user=user, status=Enrolment.Status.ACTIVE, reminders_enabled=True
+    ).exists():
+        return PREVIEW_NOTHING
+    key = f"careers:previews:{user.pk}"
+    cache.add(key, 0, timeout=int(PREVIEW_WINDOW.total_seconds()))  # the window opens at the first
+    if cache.incr(key) > PREVIEWS_PER_HOUR:
+        return PREVIEW_LIMITED
+    tasks.send_preview.delay_on_commit(user.pk, now.isoformat())
+    return PREVIEW_QUEUED
+
+
+def send_preview(*, user_id, now):
+    """Send the learner's digest at `now` as a preview (the worker's side of request_preview).
+    Returns the message, or None when no pathway is left to cover."""
+    from careers import digest
+
+    found = digest.digest_for(user_id=user_id, now=now)
+    if found is None:
+        return None
+    message = digest.build_message(digest=found)
+    message.send()
+    return message
 
 
 # --- Who ----------------------------------------------------------------------------------------
@@ -68,12 +182,13 @@ def reschedule(enrolments, profile, now):
 
 @dataclass(frozen=True)
 class Decision:
-    send_week: date | None  # the week to send a reminder for now, or None
-    next_at: datetime  # where next_reminder_at moves to
+    send_week: date | None  # the week to send a digest for now, or None
+    next_at: datetime  # where the learner's next_reminder_at moves to
 
 
-def decide(enrolment, profile, now):
-    """What the dispatcher does with a due enrolment at `now`, without writing anything."""
+def decide(enrolments, profile, now):
+    """What the dispatcher does for a due learner at `now`, given their active, unmuted
+    `enrolments`, without writing anything."""
     monday = monday_of_week(now, profile)
     slot = slot_of_week(monday, profile)
     following = slot_of_week(monday + timedelta(days=7), profile)
@@ -81,74 +196,143 @@ def decide(enrolment, profile, now):
         # This week's slot is still ahead: what fell due was an earlier week's, missed while the
         # workers were down or before a change of day. Old news is not sent; this week's is.
         return Decision(None, slot)
-    if enrolment.created_at > slot:
-        return Decision(None, following)  # enrolled after this week's slot: first one next week
-    if local_date(now, profile.time_zone) < enrolment.plan_start_date:
-        return Decision(None, following)  # nothing to do before the pathway starts
-    return Decision(monday, following)
+    today = local_date(now, profile.time_zone)
+    # A pathway enrolled after this week's slot waits for next week's digest, and one not yet
+    # started has nothing to say.
+    if any(e.created_at <= slot and e.plan_start_date <= today for e in enrolments):
+        return Decision(monday, following)
+    return Decision(None, following)
 
 
 def due(now):
-    """Enrolments whose reminder slot has come: active, reminders on, email address verified."""
-    verified = EmailAddress.objects.filter(user=OuterRef("user"), primary=True, verified=True)
+    """Learners whose slot has come: an active, unmuted enrolment due, reminders on, a verified
+    address. Each comes with its profile and `reminded` (its active, unmuted enrolments)."""
+    enrolments = Enrolment.objects.filter(status=Enrolment.Status.ACTIVE, reminders_enabled=True)
+    due_now = enrolments.filter(user=OuterRef("pk")).filter(
+        Q(next_reminder_at__lte=now) | Q(next_reminder_at__isnull=True)
+    )
+    verified = EmailAddress.objects.filter(user=OuterRef("pk"), primary=True, verified=True)
     return (
-        Enrolment.objects.filter(status=Enrolment.Status.ACTIVE, reminders_enabled=True)
-        .filter(Q(next_reminder_at__lte=now) | Q(next_reminder_at__isnull=True))
-        .filter(user__profile__reminders_enabled=True)
-        .filter(Exists(verified))
-        .select_related("user__profile", "pathway")
-        .order_by("next_reminder_at", "pk")
+        get_user_model()
+        .objects.filter(Exists(due_now), Exists(verified), profile__reminders_enabled=True)
+        .select_related("profile")
+        .prefetch_related(Prefetch("enrolments", queryset=enrolments.order_by("pk"), to_attr="reminded"))
+        .order_by("pk")
     )
 
 
-def claim(enrolment, now):
-    """Claim this week's reminder of a due enrolment. Returns its ReminderLog, or None when
-    nothing is to be sent now or another dispatcher got there first."""
-    profile = enrolment.user.profile
-    decision = decide(enrolment, profile, now)
+@dataclass(frozen=True)
+class Planned:
+    user: object
+    decision: Decision
+
+
+def plan(now):
+    """Every due learner at `now` with what to do: the dispatcher claims these, the dry run lists
+    them. One query per chunk of learners, plus one for their enrolments."""
+    for user in due(now).iterator(chunk_size=CHUNK_SIZE):
+        yield Planned(user, decide(user.reminded, user.profile, now))
+
+
+# --- Claim, send, fail --------------------------------------------------------------------------
+
+
+def claim(planned, now):
+    """Claim the planned week's digest. Returns its DigestLog, or None when nothing is to be sent
+    now or another dispatcher got there first."""
+    user, decision = planned.user, planned.decision
     with transaction.atomic():
-        as_read = (
-            {"next_reminder_at": enrolment.next_reminder_at}
-            if enrolment.next_reminder_at
-            else {"next_reminder_at__isnull": True}
+        moved = (
+            Enrolment.objects.filter(user=user)
+            .filter(Q(next_reminder_at__lte=now) | Q(next_reminder_at__isnull=True))
+            .update(next_reminder_at=decision.next_at)
         )
-        moved = Enrolment.objects.filter(pk=enrolment.pk, **as_read).update(next_reminder_at=decision.next_at)
         if not moved or decision.send_week is None:
             return None
-        log, created = ReminderLog.objects.get_or_create(
-            enrolment=enrolment, week=decision.send_week, defaults={"claimed_at": now}
+        log, created = DigestLog.objects.get_or_create(
+            user=user, week=decision.send_week, defaults={"state": State.CLAIMED, "claimed_at": now}
         )
-    return log if created else None
+        if created:
+            return log
+        if DigestLog.objects.filter(pk=log.pk, state=State.FAILED).update(
+            state=State.CLAIMED, claimed_at=now
+        ):
+            log.state, log.claimed_at = State.CLAIMED, now
+            return log
+    return None
 
 
 def dispatch(now, enqueue):
-    """Claim every reminder due at `now` and hand each to `enqueue(log)`. Returns the logs."""
-    claimed = []
-    for enrolment in due(now).iterator(chunk_size=CHUNK_SIZE):
-        log = claim(enrolment, now)
+    """Claim every digest due at `now`, and re-queue stale claims; hand each to `enqueue(log)`.
+    Returns how many (not the logs: memory stays flat however many learners are due). The Celery
+    beat task and `send_weekly_reminders` both run this."""
+    claimed = 0
+    for planned in plan(now):
+        log = claim(planned, now)
         if log:
             enqueue(log)
-            claimed.append(log)
-    stale = ReminderLog.objects.filter(sent_at__isnull=True, claimed_at__lte=now - STALE_CLAIM_AFTER)
+            claimed += 1
+    stale = DigestLog.objects.filter(
+        state__in=[State.CLAIMED, State.SENDING], claimed_at__lte=now - STALE_CLAIM_AFTER
+    )
     for log in stale.iterator(chunk_size=CHUNK_SIZE):
         # Re-stamp before re-queueing, conditionally, so two dispatchers re-queue it once.
-        if ReminderLog.objects.filter(pk=log.pk, claimed_at=log.claimed_at).update(claimed_at=now):
+        if DigestLog.objects.filter(pk=log.pk, claimed_at=log.claimed_at).update(claimed_at=now):
+            log.claimed_at = now
             enqueue(log)
-            claimed.append(log)
+            claimed += 1
     return claimed
 
 
-def release(log_id, now):
-    """Give up a claim whose email could not be sent, so that a later run tries again."""
+def send(log_id, now):
+    """Send a claimed digest. Returns the message, or None if it was sent, failed, has nothing
+    left to cover, or is being sent by another worker."""
+    from careers import digest
+
+    started = timezone.now()
+    takeable = Q(state=State.CLAIMED) | Q(state=State.SENDING, sending_until__lt=started)
+    taken = DigestLog.objects.filter(takeable, pk=log_id).update(
+        state=State.SENDING, sending_until=started + SENDING_LEASE, attempts=F("attempts") + 1
+    )
+    if not taken:
+        return None
+    mine = DigestLog.objects.filter(pk=log_id, state=State.SENDING)
+    user_id = DigestLog.objects.values_list("user_id", flat=True).get(pk=log_id)
+    try:
+        found = digest.digest_for(user_id=user_id, now=now)
+        if found is None:  # every pathway was paused, muted or left since the claim
+            mine.update(state=State.SKIPPED, sending_until=None)
+            return None
+        message = digest.build_message(digest=found)
+        message.send()
+    except Exception as error:
+        mine.update(state=State.CLAIMED, sending_until=None, last_error=_describe(error))
+        raise
+    mine.update(state=State.SENT, sent_at=timezone.now(), sending_until=None)
+    return message
+
+
+def fail(log_id, error, wall_now):
+    """The last attempt failed: keep the row as FAILED (attempts and error for the admin) and make
+    the learner due again RETRY_RELEASED_AFTER later, when a run claims it again. A row another
+    worker holds under a live lease, or one sent meanwhile, is left alone."""
     with transaction.atomic():
-        log = ReminderLog.objects.select_for_update().filter(pk=log_id, sent_at__isnull=True).first()
+        mine = Q(state=State.CLAIMED) | Q(state=State.SENDING, sending_until__lt=wall_now)
+        log = DigestLog.objects.select_for_update().filter(mine, pk=log_id).first()
         if log is None:
-            return
-        log.delete()
-        Enrolment.objects.filter(pk=log.enrolment_id).update(next_reminder_at=now + RETRY_RELEASED_AFTER)
+            return False
+        log.state, log.sending_until = State.FAILED, None
+        log.last_error = _describe(error) if error else log.last_error
+        log.save(update_fields=["state", "sending_until", "last_error"])
+        Enrolment.objects.filter(user_id=log.user_id).update(next_reminder_at=wall_now + RETRY_RELEASED_AFTER)
+    return True
 
 
-# --- What ---------------------------------------------------------------------------------------
+def _describe(error):
+    return f"{type(error).__name__}: {error}"[:1000]
+
+
+# --- Links (the digest's) -----------------------------------------------------------------------
 
 
 def absolute(path):
@@ -157,68 +341,3 @@ def absolute(path):
 
 def unsubscribe_url(user):
     return absolute(reverse("accounts:unsubscribe", args=[unsubscribe_token(user)]))
-
-
-def subject_for(progress):
-    """The email's subject: it counts exactly the items listed under "This week" (tasks due and
-    late, action-plan steps, habits), the same `plan.this_week` the dashboard shows."""
-    pathway = progress.enrolment.pathway
-    goal = pathway.to_role or pathway.title
-    items = progress.plan.this_week
-    if not items:
-        return f"This week on your path to {goal}: all caught up"
-    count = len(items)
-    noun = "task" if all(item.kind == "task" for item in items) else "item"
-    late = sum(item.is_late for item in items)
-    late_note = f" ({late} late)" if late else ""
-    return f"This week on your path to {goal}: {count} {noun}{'s' if count != 1 else ''}{late_note}"
-
-
-def build_message(enrolment_id, now):
-    """The "This week" email of an enrolment at `now`, with one-click unsubscribe (RFC 8058)."""
-    progress = selectors.enrolment_progress(enrolment_id, now)
-    enrolment = progress.enrolment
-    user = enrolment.user
-    unsubscribe = unsubscribe_url(user)
-    context = {
-        "progress": progress,
-        "plan": progress.plan,
-        "pathway": enrolment.pathway,
-        "profile": user.profile,
-        "dashboard_url": absolute(f"{reverse('careers:dashboard')}#enrolment-{enrolment.id}"),
-        "pathway_url": absolute(enrolment.pathway.get_absolute_url()),
-        "preferences_url": absolute(reverse("accounts:preferences")),
-        "unsubscribe_url": unsubscribe,
-        "site_url": settings.SITE_URL,
-    }
-    message = EmailMultiAlternatives(
-        subject=subject_for(progress),
-        body=render_to_string("emails/weekly.txt", context),
-        to=[user.email],
-        headers={
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
-    )
-    message.attach_alternative(render_to_string("emails/weekly.html", context), "text/html")
-    return message
-
-
-def send(log_id, now):
-    """Send a claimed reminder. Returns the message, or None if it was sent, released, or is
-    being sent by another worker."""
-    started = timezone.now()
-    lease = ReminderLog.objects.filter(pk=log_id, sent_at__isnull=True).filter(
-        Q(sending_until__isnull=True) | Q(sending_until__lt=started)
-    )
-    if not lease.update(sending_until=started + SENDING_LEASE, attempts=F("attempts") + 1):
-        return None
-    enrolment_id = ReminderLog.objects.values_list("enrolment_id", flat=True).get(pk=log_id)
-    try:
-        message = build_message(enrolment_id, now)
-        message.send()
-    except Exception:
-        ReminderLog.objects.filter(pk=log_id).update(sending_until=None)
-        raise
-    ReminderLog.objects.filter(pk=log_id).update(sent_at=timezone.now(), sending_until=None)
-    return message

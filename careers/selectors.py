@@ -231,6 +231,12 @@ def _enrolments_with_content():
     )
 
 
+def learner_enrolments(*, user_id):
+    """The learner's enrolments, oldest first, with their pathways' content and their ticks
+    prefetched: a constant number of queries however many there are."""
+    return _enrolments_with_content().filter(user_id=user_id).order_by("created_at", "pk")
+
+
 def snapshot_of(enrolment, profile):
     """The schedule's view of an enrolment whose pathway content is prefetched, for the learner
     whose `profile` (time zone, reminder weekday) it is."""
@@ -334,7 +340,7 @@ class Dashboard:
 def dashboard_for(user, now):
     """Every pathway `user` follows, with its week plan at `now`, in a constant number of queries."""
     profile = user.profile
-    enrolments = list(_enrolments_with_content().filter(user=user).order_by("created_at", "pk"))
+    enrolments = list(learner_enrolments(user_id=user.pk))
     completed = sorted(
         (e for e in enrolments if e.is_completed), key=lambda e: (e.completed_at, e.pk), reverse=True
     )

@@ -1,5 +1,6 @@
-"""The learner's writes: enrolling, pausing, leaving, ticking and skipping, and their reminder
-switches.
+"""The learner's writes: enrolling, pausing, leaving, ticking and skipping. Their reminder
+switches (mute, preview, schedule) live in careers.reminders, which these call after a pathway
+opens again (enrol, resume, reopen) to keep the learner's weekly slot.
 
 A task or an action-plan step is resolved by one row (TaskCompletion, ActionItemCompletion): done
 when its `skip_reason` is blank, skipped otherwise. A task of an ongoing phase is a weekly habit,
@@ -46,7 +47,7 @@ def enrol(*, user, pathway, start_date, now=None):
             return enrolment, True
     else:
         return enrolment, False
-    _reschedule(enrolment, user.profile, now)
+    reminders.pathway_opened(user=user, now=now)
     return enrolment, True
 
 
@@ -62,7 +63,7 @@ def resume(*, enrolment, now):
         _end_pause(enrolment, now)
         enrolment.status = Enrolment.Status.ACTIVE
         enrolment.save(update_fields=["status", "paused_at", "paused_days"])
-        _reschedule(enrolment, enrolment.user.profile, now)
+        reminders.pathway_opened(user=enrolment.user, now=now)
 
 
 def leave(*, enrolment, now):
@@ -109,28 +110,6 @@ def change_status(*, enrolment, status, now):
         pause(enrolment=enrolment, now=now)
     else:
         leave(enrolment=enrolment, now=now)
-
-
-def set_reminders(*, enrolment, enabled, now):
-    """Turn one pathway's weekly reminder on or off; the learner's other pathways keep theirs."""
-    enrolment.reminders_enabled = enabled
-    enrolment.save(update_fields=["reminders_enabled"])
-    if enabled:
-        _reschedule(enrolment, enrolment.user.profile, now)
-
-
-def reschedule_reminders(*, user, now):
-    """After a change of reminder day, hour or time zone: every enrolment's next slot moves."""
-    reminders.reschedule(Enrolment.objects.filter(user=user), user.profile, now)
-
-
-def send_preview(*, enrolment, now):
-    """Email this week's reminder now, as a preview: it does not count as the week's reminder."""
-    reminders.build_message(enrolment.id, now).send()
-
-
-def _reschedule(enrolment, profile, now):
-    reminders.reschedule(Enrolment.objects.filter(pk=enrolment.pk), profile, now)
 
 
 def _end_pause(enrolment, now):
@@ -268,7 +247,7 @@ def _update_completion(enrolment, now):
         enrolment.status = Enrolment.Status.ACTIVE
         enrolment.completed_at = None
         enrolment.save(update_fields=["status", "completed_at"])
-        _reschedule(enrolment, enrolment.user.profile, now)
+        reminders.pathway_opened(user=enrolment.user, now=now)
         enrolment.refresh_from_db(fields=["next_reminder_at"])
 
 

@@ -1,4 +1,5 @@
-"""Celery tasks: beat runs `dispatch_reminders` every few minutes; it fans out `send_reminder`."""
+"""Celery: thin wrappers around careers.reminders. Beat runs `dispatch_reminders` every few minutes;
+it fans out one `send_reminder` per claimed digest. `send_preview` is "this week's email now"."""
 
 import smtplib
 from datetime import UTC
@@ -26,19 +27,18 @@ def moment(now):
 
 @shared_task(name="careers.tasks.dispatch_reminders")
 def dispatch_reminders(now=None):
-    """Claim the reminders due at `now` and queue one send for each. Returns how many."""
+    """Claim the digests due at `now` and queue one send for each. Returns how many."""
     at = moment(now)
-    claimed = reminders.dispatch(at, lambda log: send_reminder.delay_on_commit(log.id, at.isoformat()))
-    return len(claimed)
+    return reminders.dispatch(at, lambda log: send_reminder.delay_on_commit(log.id, at.isoformat()))
 
 
-class ReleaseOnFailure(DjangoTask):
+class FailOnLastRetry(DjangoTask):
     def on_failure(self, exc, task_id, args, kwargs, einfo):
-        reminders.release(args[0], timezone.now())
+        reminders.fail(args[0], exc, timezone.now())
 
 
 @shared_task(
-    base=ReleaseOnFailure,
+    base=FailOnLastRetry,
     name="careers.tasks.send_reminder",
     autoretry_for=TRANSIENT_ERRORS,
     retry_backoff=30,
@@ -47,4 +47,17 @@ class ReleaseOnFailure(DjangoTask):
     max_retries=5,
 )
 def send_reminder(log_id, now=None):
+    """Send one claimed digest (careers.models.DigestLog `log_id`)."""
     reminders.send(log_id, moment(now))
+
+
+@shared_task(
+    name="careers.tasks.send_preview",
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=30,
+    retry_jitter=True,
+    max_retries=3,
+)
+def send_preview(user_id, now=None):
+    """Email the learner's digest now, as a preview: it is not the week's digest."""
+    reminders.send_preview(user_id=user_id, now=moment(now))

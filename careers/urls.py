@@ -27,4 +27,7 @@ urlpatterns = [
         views.skip_action_item,
         name="skip_action_item",
     ),
+    # Signed links in the weekly email (careers.inbox): no session needed, GET asks, POST acts.
+    path("inbox/tasks/<str:token>/", views.inbox_task, name="inbox_task"),
+    path("inbox/pause/<str:token>/", views.inbox_pause, name="inbox_pause"),
 ]

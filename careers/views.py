@@ -7,10 +7,12 @@ from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from careers import selectors, services
+from careers import inbox, reminders, selectors, services
 from careers.forms import CatalogueFilterForm, EnrolForm, SkipForm, TickForm
 from careers.models import ActionItem, Enrolment, Pathway, Task
 from careers.schedule import local_date, week_window
@@ -170,11 +172,15 @@ def leave(request, enrolment_id):
 def tick_task(request, enrolment_id, task_id):
     enrolment = _get_enrolment_for_user(request, enrolment_id)
     task = _get_task_of(enrolment, task_id)
-    if task.phase.is_ongoing:  # a weekly habit: ticked for the learner's current plan week
-        set_done = partial(_set_habit_done, request.user.profile, enrolment=enrolment, task=task)
-    else:
-        set_done = partial(services.set_task_done, enrolment=enrolment, task=task)
+    set_done = _task_setter(request.user.profile, enrolment=enrolment, task=task)
     return _tick(request, enrolment, task, set_done, ticks_of=lambda progress: progress.task_ticks)
+
+
+def _task_setter(profile, *, enrolment, task):
+    """`set_done(done=..., now=...)` for `task`, from the dashboard or from the email's link."""
+    if task.phase.is_ongoing:  # a weekly habit: ticked for the learner's current plan week
+        return partial(_set_habit_done, profile, enrolment=enrolment, task=task)
+    return partial(services.set_task_done, enrolment=enrolment, task=task)
 
 
 def _set_habit_done(profile, *, enrolment, task, done, now):
@@ -273,7 +279,7 @@ def set_reminders(request, enrolment_id):
     if not form.is_valid():
         return HttpResponseBadRequest(form.errors["enabled"][0])
     enabled = form.cleaned_data["enabled"]
-    services.set_reminders(enrolment=enrolment, enabled=enabled, now=timezone.now())
+    reminders.set_pathway_reminders(enrolment=enrolment, enabled=enabled, now=timezone.now())
     state = "on" if enabled else "off"
     messages.success(request, f"Weekly reminder for “{enrolment.pathway.title}” turned {state}.")
     return redirect(
@@ -284,11 +290,82 @@ def set_reminders(request, enrolment_id):
 @learner_required
 @require_POST
 def send_preview(request, enrolment_id):
-    enrolment = _get_enrolment_for_user(request, enrolment_id)
-    services.send_preview(enrolment=enrolment, now=timezone.now())
-    messages.success(
-        request, f"This week's email for “{enrolment.pathway.title}” is on its way to {request.user.email}."
-    )
+    """Queue this week's digest (all the learner's pathways), limited to a few an hour."""
+    _get_enrolment_for_user(request, enrolment_id)  # the learner's own, or 404
+    outcome = reminders.request_preview(user=request.user, now=timezone.now())
+    if outcome == reminders.PREVIEW_QUEUED:
+        messages.success(request, f"This week's email is on its way to {request.user.email}.")
+    elif outcome == reminders.PREVIEW_NOTHING:
+        messages.info(request, "Nothing to send: every pathway you follow is paused or muted.")
+    else:
+        messages.error(
+            request,
+            f"You asked for this week's email {reminders.PREVIEWS_PER_HOUR} times in the last hour: "
+            "try again later.",
+        )
     return redirect(
         _safe_next(request, request.POST.get("next"), fallback=resolve_url("accounts:preferences"))
     )
+
+
+# --- Signed links in the weekly email (careers.inbox) -------------------------------------------
+# No session needed: the token is the proof, so no CSRF token either (a POST needs the token,
+# which only the learner's inbox has). GET only shows a page, because mail scanners follow links.
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def inbox_task(request, token):
+    """GET shows the task and a "Mark done" button; POST ticks it (done=true) or unticks it
+    (done=false, the undo), a habit for the learner's current plan week."""
+    try:
+        link = inbox.read_task_token(token)
+    except inbox.InvalidLink as invalid:
+        return _inbox_link_refused(request, invalid)
+    enrolment, task = link.enrolment, link.task
+    if enrolment.is_left:
+        return _inbox_left(request, enrolment)
+    context = {"enrolment": enrolment, "pathway": enrolment.pathway, "task": task, "token": token}
+    if request.method == "POST":
+        form = TickForm(request.POST)
+        if not form.is_valid():
+            return render(request, "careers/inbox_invalid.html", status=400)
+        set_done = _task_setter(enrolment.user.profile, enrolment=enrolment, task=task)
+        try:
+            set_done(done=form.cleaned_data["done"], now=timezone.now())
+        except services.EnrolmentClosed:  # left between the page and the button
+            return _inbox_left(request, enrolment)
+        context["changed"] = True
+    ticks = selectors.enrolment_progress(enrolment.id, timezone.now()).task_ticks
+    context["done"] = task.id in ticks.done_ids
+    context["skipped"] = task.id in ticks.skipped
+    return render(request, "careers/inbox_task.html", context)
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def inbox_pause(request, token):
+    """GET asks to pause the pathway; POST pauses it (a paused or completed one stays as it is)."""
+    try:
+        enrolment = inbox.read_pause_token(token)
+    except inbox.InvalidLink as invalid:
+        return _inbox_link_refused(request, invalid)
+    if enrolment.is_left:
+        return _inbox_left(request, enrolment)
+    posted = request.method == "POST"
+    if posted:
+        services.pause(enrolment=enrolment, now=timezone.now())
+    context = {"enrolment": enrolment, "pathway": enrolment.pathway, "posted": posted}
+    return render(request, "careers/inbox_pause.html", context)
+
+
+def _inbox_link_refused(request, invalid):
+    if isinstance(invalid, inbox.ExpiredLink):
+        return render(request, "careers/inbox_expired.html", status=410)
+    return render(request, "careers/inbox_invalid.html", status=400)
+
+
+def _inbox_left(request, enrolment):
+    return render(request, "careers/inbox_left.html", {"pathway": enrolment.pathway}, status=409)

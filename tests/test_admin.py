@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from careers.models import Enrolment, TaskCompletion
+from careers.models import DigestLog, Enrolment, TaskCompletion
 from tests.factories import all_tasks, tick, timed_tasks
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,7 @@ def authored(make_pathway):
         "admin:careers_phase_changelist",
         "admin:careers_enrolment_changelist",
         "admin:careers_enrolment_add",
-        "admin:careers_reminderlog_changelist",
+        "admin:careers_digestlog_changelist",
         "admin:accounts_profile_changelist",
     ],
 )
@@ -240,3 +240,30 @@ def test_a_new_enrolment_cannot_be_added_completed(admin_client, learner, pathwa
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["status"]
     assert not Enrolment.objects.exists()
+
+
+def test_the_admin_shows_failed_digests_with_their_attempts_and_error(admin_client, enrolment, make_learner):
+    DigestLog.objects.create(
+        user=enrolment.user,
+        week=date(2026, 3, 2),
+        state=DigestLog.State.FAILED,
+        claimed_at=timezone.now(),
+        attempts=6,
+        last_error="SMTPServerDisconnected: connection dropped",
+    )
+    DigestLog.objects.create(
+        user=make_learner("sent@example.com"),
+        week=date(2026, 3, 2),
+        state=DigestLog.State.SENT,
+        claimed_at=timezone.now(),
+        sent_at=timezone.now(),
+        attempts=1,
+    )
+
+    response = admin_client.get(reverse("admin:careers_digestlog_changelist"), {"state__exact": "failed"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "SMTPServerDisconnected: connection dropped" in html
+    assert enrolment.user.username in html and "sent@example.com" not in html
+    assert list(response.context["cl"].queryset.values_list("attempts", flat=True)) == [6]

@@ -1,5 +1,7 @@
-"""Who is due and exactly once (careers.reminders, careers.tasks): due, claim, dispatch, two
-dispatchers at once, re-runs, release, retries, stale claims, and the real worker over Redis."""
+"""One digest per learner and week, exactly once (careers.reminders, careers.tasks): who is due,
+what the one email covers, claims, two dispatchers at once, re-runs, retries, a final failure kept
+and claimed again, stale claims, the history migrated from ReminderLog, and the real worker over
+Redis."""
 
 import smtplib
 import threading
@@ -11,45 +13,60 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from careers import reminders
-from careers.models import Enrolment, ReminderLog
-from careers.services import leave, pause, reschedule_reminders, set_reminders
+from careers.models import DigestLog, Enrolment
+from careers.services import leave, pause
 from careers.tasks import dispatch_reminders, send_reminder
-from tests.factories import make_enrolment_at, make_learner
+from tests.factories import make_enrolment_at, make_learner, make_pathway
 
 STARTED = date(2026, 2, 23)  # a Monday
 MONDAY = date(2026, 3, 2)
+State = DigestLog.State
 
 
 def utc(*args):
     return datetime(*args, tzinfo=UTC)
 
 
-ENROLLED = utc(2026, 2, 28, 7)  # Saturday, after that week's slots: first reminders from 2 March
+ENROLLED = utc(2026, 2, 28, 7)  # Saturday, after that week's slots: first digests from 2 March
 
 
 @pytest.fixture
 def enrolled(pathway):
-    """enrolled(email=None, **profile): a new learner on `pathway`, enrolled on Saturday 28 February
-    2026, started on Monday 23 February; profile fields (time_zone, reminder_hour, ...) pass through."""
+    """enrolled(email=None, *, user=None, pathway=None, at=ENROLLED, **profile): an enrolment of a
+    new learner (or `user`) on `pathway`, made at `at`, started on Monday 23 February 2026; profile
+    fields (time_zone, reminder_hour, ...) pass through."""
 
-    def make(email=None, **profile):
-        learner = make_learner(email, **profile)
-        return make_enrolment_at(ENROLLED, user=learner, pathway=pathway, start_date=STARTED)
+    def make(email=None, *, user=None, on=None, at=ENROLLED, **profile):
+        learner = user or make_learner(email, **profile)
+        return make_enrolment_at(at, user=learner, pathway=on or pathway, start_date=STARTED)
 
     return make
 
 
 def run(now):
-    """What the dispatcher and the workers do at `now`: claim what is due and send it."""
+    """What the dispatcher and the workers do at `now`: claim what is due and send it. Returns
+    how many were claimed (or re-queued)."""
     return reminders.dispatch(now, lambda log: reminders.send(log.id, now))
+
+
+def claims(now):
+    """Dispatch at `now` with workers that never run: returns the claimed (or re-queued) logs."""
+    claimed = []
+    reminders.dispatch(now, claimed.append)
+    return claimed
 
 
 def sent_to():
     return [message.to[0] for message in mail.outbox]
+
+
+def covers(message, pathway):
+    return f"==== {pathway.title} ·" in message.body
 
 
 @pytest.fixture
@@ -72,7 +89,7 @@ def flaky_mail():
     return patch
 
 
-# --- Who is due -------------------------------------------------------------------------------------
+# --- Who is due, and what the one email covers ------------------------------------------------------
 
 
 @pytest.mark.django_db
@@ -91,37 +108,111 @@ def test_each_learner_is_reminded_at_their_own_hour(enrolled):
     assert len(mail.outbox) == 2
     run(utc(2026, 3, 4, 23))
     assert sent_to()[-1] == "ny@example.com"
-    assert ReminderLog.objects.filter(sent_at__isnull=False).count() == 3
+    assert DigestLog.objects.filter(state=State.SENT).count() == 3
 
 
 @pytest.mark.django_db
-def test_who_is_not_reminded(enrolled):
+def test_three_pathways_make_one_email(enrolled, make_pathway):
+    first = enrolled("ada@example.com")
+    pathways = [first.pathway, make_pathway(), make_pathway()]
+    for pathway in pathways[1:]:
+        enrolled(user=first.user, on=pathway)
+
+    assert run(utc(2026, 3, 2, 9)) == 1
+
+    [message] = mail.outbox
+    assert message.to == ["ada@example.com"]
+    assert message.subject.startswith("This week: ") and "across 3 pathways" in message.subject
+    assert all(covers(message, pathway) for pathway in pathways)
+    assert DigestLog.objects.get().week == MONDAY
+
+
+@pytest.mark.django_db
+def test_paused_left_completed_and_muted_pathways_are_left_out(enrolled, make_pathway):
+    kept = enrolled("ada@example.com")
+    learner = kept.user
+    paused = enrolled(user=learner, on=make_pathway())
+    pause(enrolment=paused, now=utc(2026, 2, 24))
+    gone = enrolled(user=learner, on=make_pathway())
+    leave(enrolment=gone, now=utc(2026, 2, 24))
+    muted = enrolled(user=learner, on=make_pathway())
+    reminders.set_pathway_reminders(enrolment=muted, enabled=False, now=utc(2026, 2, 24))
+    completed = enrolled(user=learner, on=make_pathway(phases=[(1, 1)]))
+    Enrolment.objects.filter(pk=completed.pk).update(status=Enrolment.Status.COMPLETED)
+
+    run(utc(2026, 3, 2, 9))
+
+    [message] = mail.outbox
+    assert covers(message, kept.pathway)
+    assert message.subject.startswith(f"This week on your path to {kept.pathway.to_role}")
+    for left_out in (paused, gone, muted, completed):
+        assert not covers(message, left_out.pathway)
+
+
+@pytest.mark.django_db
+def test_who_gets_no_email(enrolled):
     paused = enrolled("paused@example.com")
     pause(enrolment=paused, now=utc(2026, 2, 24))
     gone = enrolled("left@example.com")
     leave(enrolment=gone, now=utc(2026, 2, 24))
     muted = enrolled("muted@example.com")
-    set_reminders(enrolment=muted, enabled=False, now=utc(2026, 2, 24))
+    reminders.set_pathway_reminders(enrolment=muted, enabled=False, now=utc(2026, 2, 24))
     off = enrolled("off@example.com")
-    off.user.profile.reminders_enabled = False
-    off.user.profile.save()
+    reminders.unsubscribe(user=off.user)
     unverified = enrolled("unverified@example.com")
     EmailAddress.objects.filter(user=unverified.user).update(verified=False)
     active = enrolled("active@example.com")
 
     now = utc(2026, 3, 2, 9)
-    assert list(reminders.due(now)) == [active]
+    assert list(reminders.due(now)) == [active.user]
     run(now)
     assert sent_to() == ["active@example.com"]
 
 
 @pytest.mark.django_db
-def test_a_late_enrolment_gets_its_first_reminder_next_week(pathway):
+def test_a_learner_whose_last_pathway_closed_after_the_claim_gets_nothing(enrolled):
+    enrolment = enrolled()
+    now = utc(2026, 3, 2, 9)
+    [log] = claims(now)
+    pause(enrolment=enrolment, now=now)
+
+    assert reminders.send(log.id, now) is None
+    assert mail.outbox == []
+    log.refresh_from_db()
+    assert log.state == State.SKIPPED
+
+
+@pytest.mark.django_db
+def test_a_late_enrolment_gets_its_first_digest_next_week(pathway):
     make_enrolment_at(utc(2026, 3, 2, 10), user=make_learner(), pathway=pathway, start_date=MONDAY)
     run(utc(2026, 3, 2, 11))
     assert mail.outbox == []
     run(utc(2026, 3, 9, 8, 1))
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_a_second_pathway_enrolled_mid_week_sends_no_second_email(enrolled, make_pathway):
+    first = enrolled()
+    run(utc(2026, 3, 2, 9))
+    second = enrolled(user=first.user, on=make_pathway(), at=utc(2026, 3, 4, 12))
+
+    assert run(utc(2026, 3, 4, 12, 5)) == 0
+    assert run(utc(2026, 3, 6, 12)) == 0
+    assert len(mail.outbox) == 1
+
+    run(utc(2026, 3, 9, 8))  # next week's one email covers both
+    assert len(mail.outbox) == 2
+    assert covers(mail.outbox[1], first.pathway) and covers(mail.outbox[1], second.pathway)
+
+
+@pytest.mark.django_db
+def test_every_pathway_of_a_learner_shares_one_slot(enrolled, make_pathway):
+    first = enrolled()
+    enrolled(user=first.user, on=make_pathway(), at=utc(2026, 3, 4, 12))
+    assert set(Enrolment.objects.filter(user=first.user).values_list("next_reminder_at", flat=True)) == {
+        utc(2026, 3, 2, 8)
+    }
 
 
 # --- Exactly once -----------------------------------------------------------------------------------
@@ -130,25 +221,23 @@ def test_a_late_enrolment_gets_its_first_reminder_next_week(pathway):
 @pytest.mark.django_db
 def test_a_rerun_in_the_same_week_sends_nothing_more(enrolled):
     enrolment = enrolled()
-    assert len(run(utc(2026, 3, 2, 9))) == 1
-    assert run(utc(2026, 3, 2, 9, 15)) == []
-    assert run(utc(2026, 3, 6, 12)) == []
+    assert run(utc(2026, 3, 2, 9)) == 1
+    assert run(utc(2026, 3, 2, 9, 15)) == 0
+    assert run(utc(2026, 3, 6, 12)) == 0
     assert len(mail.outbox) == 1
-    assert len(run(utc(2026, 3, 9, 8))) == 1
+    assert run(utc(2026, 3, 9, 8)) == 1
     assert len(mail.outbox) == 2
-    assert list(enrolment.reminders.order_by("week").values_list("week", flat=True)) == [
-        MONDAY,
-        date(2026, 3, 9),
-    ]
+    weeks = DigestLog.objects.filter(user=enrolment.user).order_by("week").values_list("week", "state")
+    assert list(weeks) == [(MONDAY, State.SENT), (date(2026, 3, 9), State.SENT)]
 
 
 @pytest.mark.django_db
 def test_changing_the_slot_after_this_weeks_email_does_not_send_it_again(enrolled):
     enrolment = enrolled()
     run(utc(2026, 3, 2, 9))
-    enrolment.user.profile.reminder_weekday = 3
-    enrolment.user.profile.save()
-    reschedule_reminders(user=enrolment.user, now=utc(2026, 3, 2, 10))
+    profile = enrolment.user.profile
+    profile.reminder_weekday = 3
+    reminders.save_preferences(profile=profile, changed_fields=["reminder_weekday"], now=utc(2026, 3, 2, 10))
     run(utc(2026, 3, 5, 9))  # this week's new slot (Thursday) has passed, but the week was sent
     assert len(mail.outbox) == 1
     run(utc(2026, 3, 12, 9))  # next Thursday's is sent
@@ -156,9 +245,12 @@ def test_changing_the_slot_after_this_weeks_email_does_not_send_it_again(enrolle
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_dispatchers_at_once_send_one_email_each(enrolled):
+def test_two_dispatchers_at_once_send_one_email_each(enrolled, make_pathway):
+    extra = make_pathway()
     for n in range(20):
-        enrolled(f"learner{n}@example.com")
+        enrolment = enrolled(f"learner{n}@example.com")
+        if n % 2:
+            enrolled(user=enrolment.user, on=extra)
     now = utc(2026, 3, 2, 9)
     barrier = threading.Barrier(2)
     sent, errors = [], []
@@ -181,41 +273,60 @@ def test_two_dispatchers_at_once_send_one_email_each(enrolled):
     assert errors == []
     assert len([message for message in sent if message]) == 20
     assert sorted(sent_to()) == sorted(f"learner{n}@example.com" for n in range(20))
-    assert ReminderLog.objects.filter(sent_at__isnull=False).count() == 20
+    assert DigestLog.objects.filter(state=State.SENT).count() == 20
 
 
 @pytest.mark.django_db
 def test_a_send_that_fails_then_succeeds_sends_one_email(enrolled, flaky_mail):
     enrolled()
     now = utc(2026, 3, 2, 9)
-    [log] = reminders.dispatch(now, lambda log: None)
+    [log] = claims(now)
     with flaky_mail(failures=1), pytest.raises(smtplib.SMTPServerDisconnected):
         reminders.send(log.id, now)
     log.refresh_from_db()
-    assert (log.sent_at, log.sending_until, log.attempts) == (None, None, 1)
+    assert (log.state, log.sending_until, log.attempts) == (State.CLAIMED, None, 1)
+    assert "connection dropped" in log.last_error
     assert reminders.send(log.id, now) is not None
     assert reminders.send(log.id, now) is None  # sent: never again
     assert len(mail.outbox) == 1
     log.refresh_from_db()
-    assert log.sent_at is not None and log.attempts == 2
+    assert (log.state, log.attempts) == (State.SENT, 2) and log.sent_at is not None
 
 
 @pytest.mark.django_db
 def test_a_claim_being_sent_is_not_sent_by_a_second_worker(enrolled):
     enrolled()
     now = utc(2026, 3, 2, 9)
-    [log] = reminders.dispatch(now, lambda log: None)
+    [log] = claims(now)
     # Another worker holds the sending lease.
-    ReminderLog.objects.filter(pk=log.pk).update(sending_until=timezone.now() + timedelta(minutes=5))
+    DigestLog.objects.filter(pk=log.pk).update(
+        state=State.SENDING, sending_until=timezone.now() + timedelta(minutes=5)
+    )
     assert reminders.send(log.id, now) is None
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_a_final_failure_leaves_a_row_another_worker_is_sending_alone(enrolled):
+    enrolment = enrolled()
+    now = utc(2026, 3, 2, 9)
+    [log] = claims(now)
+    lease = timezone.now() + timedelta(minutes=5)
+    DigestLog.objects.filter(pk=log.pk).update(state=State.SENDING, sending_until=lease)
+    scheduled = Enrolment.objects.get(pk=enrolment.pk).next_reminder_at
+
+    assert reminders.fail(log.id, smtplib.SMTPServerDisconnected("down"), timezone.now()) is False
+
+    log.refresh_from_db()
+    assert (log.state, log.sending_until) == (State.SENDING, lease)
+    assert Enrolment.objects.get(pk=enrolment.pk).next_reminder_at == scheduled
 
 
 @pytest.mark.django_db
 def test_the_celery_task_retries_transient_errors(enrolled, flaky_mail):
     enrolled()
     now = utc(2026, 3, 2, 9)
-    [log] = reminders.dispatch(now, lambda log: None)
+    [log] = claims(now)
 
     with flaky_mail(failures=2):
         result = send_reminder.apply(args=[log.id, now.isoformat()], throw=False)
@@ -224,41 +335,42 @@ def test_the_celery_task_retries_transient_errors(enrolled, flaky_mail):
     assert len(flaky_mail.attempts) == 3
     assert len(mail.outbox) == 1
     log.refresh_from_db()
-    assert log.sent_at is not None and log.attempts == 3
+    assert (log.state, log.attempts) == (State.SENT, 3)
 
 
 @pytest.mark.django_db
-def test_the_celery_task_releases_the_claim_after_its_last_retry(
+def test_a_final_failure_is_kept_as_failed_and_sent_by_a_later_run(
     enrolled, flaky_mail, django_capture_on_commit_callbacks, settings
 ):
-    # Reminded on Mondays at 00:00: whenever this test runs, the retry falls after its week's slot.
-    enrolment = enrolled(reminder_hour=0)
+    enrolment = enrolled()
     now = utc(2026, 3, 2, 9)
-    [log] = reminders.dispatch(now, lambda log: None)
+    wall = now + timedelta(minutes=20)  # the workers' clock, when the last retry fails
+    [log] = claims(now)
 
-    before = timezone.now()
-    with flaky_mail():  # the mail server stays down
+    with flaky_mail(), mock.patch("django.utils.timezone.now", return_value=wall):  # the server stays down
         result = send_reminder.apply(args=[log.id, now.isoformat()], throw=False)
-    after = timezone.now()
 
     assert result.failed()
-    assert len(flaky_mail.attempts) == 1 + send_reminder.max_retries
-    # Released: the log is gone and the enrolment is due again an hour later, for a later run.
-    assert not ReminderLog.objects.filter(pk=log.pk).exists()
-    enrolment.refresh_from_db()
-    retry_at = enrolment.next_reminder_at
-    assert before + reminders.RETRY_RELEASED_AFTER <= retry_at <= after + reminders.RETRY_RELEASED_AFTER
+    attempts = 1 + send_reminder.max_retries
+    assert len(flaky_mail.attempts) == attempts
+    # Kept, for the admin: failed, with its attempts and error; the learner is due an hour later.
+    log.refresh_from_db()
+    assert (log.state, log.attempts, log.sent_at) == (State.FAILED, attempts, None)
+    assert "SMTPServerDisconnected" in log.last_error
+    retry_at = wall + reminders.RETRY_RELEASED_AFTER
+    assert set(Enrolment.objects.filter(user=enrolment.user).values_list("next_reminder_at", flat=True)) == {
+        retry_at
+    }
+    # Not re-queued as a stale claim, and not claimed before its time.
+    assert reminders.dispatch(retry_at - timedelta(minutes=1), lambda log: None) == 0
 
-    # That later run (the beat task, run eagerly) sends the week's reminder.
+    # That later run (the beat task, run eagerly) claims the same row again and sends the digest.
     settings.CELERY_TASK_ALWAYS_EAGER = True
     with django_capture_on_commit_callbacks(execute=True):
         dispatch_reminders.apply(kwargs={"now": retry_at.isoformat()})
     assert sent_to() == [enrolment.user.email]
-    assert enrolment.reminders.get().week == monday_of(retry_at, enrolment)
-
-
-def monday_of(moment, enrolment):
-    return reminders.monday_of_week(moment, enrolment.user.profile)
+    [again] = DigestLog.objects.filter(user=enrolment.user)
+    assert (again.pk, again.week, again.state, again.attempts) == (log.pk, MONDAY, State.SENT, attempts + 1)
 
 
 @pytest.mark.django_db
@@ -266,26 +378,82 @@ def test_a_claim_left_unsent_is_queued_again(enrolled):
     enrolled()
     now = utc(2026, 3, 2, 9)
     reminders.dispatch(now, lambda log: None)  # the worker that had it died
-    assert reminders.dispatch(now + timedelta(minutes=10), lambda log: None) == []
+    assert reminders.dispatch(now + timedelta(minutes=10), lambda log: None) == 0
     requeued = reminders.dispatch(now + timedelta(minutes=31), lambda log: reminders.send(log.id, now))
-    assert len(requeued) == 1 and len(mail.outbox) == 1
+    assert requeued == 1 and len(mail.outbox) == 1
     # Re-queued once: the next dispatcher finds it sent.
-    assert reminders.dispatch(now + timedelta(minutes=62), lambda log: None) == []
+    assert reminders.dispatch(now + timedelta(minutes=62), lambda log: None) == 0
 
 
 @pytest.mark.django_db
-def test_dispatch_queries_do_not_grow_with_the_number_of_learners(enrolled):
-    def queries_per_reminder(count, now):
-        for _ in range(count):
-            enrolled()
+def test_a_worker_killed_while_sending_is_replaced_once_its_lease_runs_out(enrolled):
+    enrolled()
+    now = utc(2026, 3, 2, 9)
+    [log] = claims(now)
+    # A worker took the lease and died before sending; its lease has run out.
+    DigestLog.objects.filter(pk=log.pk).update(
+        state=State.SENDING, sending_until=timezone.now() - timedelta(seconds=1), attempts=1
+    )
+    requeued = reminders.dispatch(now + timedelta(minutes=31), lambda log: reminders.send(log.id, now))
+    assert requeued == 1 and len(mail.outbox) == 1
+    log.refresh_from_db()
+    assert (log.state, log.attempts) == (State.SENT, 2)
+
+
+@pytest.mark.django_db
+def test_dispatch_queries_do_not_grow_with_the_number_of_learners(enrolled, make_pathway):
+    extra = make_pathway()
+
+    def queries_per_digest(count, now):
+        for n in range(count):
+            enrolment = enrolled()
+            if n % 2:
+                enrolled(user=enrolment.user, on=extra)
         with CaptureQueriesContext(connection) as captured:
             sent = run(now)
-        assert len(sent) == count
-        return len(captured.captured_queries) / len(sent)
+        assert sent == count
+        return len(captured.captured_queries) / sent
 
-    small = queries_per_reminder(3, utc(2026, 3, 2, 9))
-    # A day later: the first three were sent; twelve more learners are due.
-    assert queries_per_reminder(12, utc(2026, 3, 3, 9)) <= small
+    small = queries_per_digest(4, utc(2026, 3, 2, 9))
+    # A day later: the first four were sent; twelve more learners are due.
+    assert queries_per_digest(12, utc(2026, 3, 3, 9)) <= small
+
+
+# --- History: ReminderLog rows become DigestLog rows -------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reminder_history_becomes_one_row_per_learner_and_week(enrolled, make_pathway):
+    first = enrolled()
+    second = enrolled(user=first.user, on=make_pathway())
+    other = enrolled()
+    sent, claimed = utc(2026, 3, 2, 8, 1), utc(2026, 3, 2, 8)
+    executor = MigrationExecutor(connection)
+    executor.migrate([("careers", "0003_habits_and_completions_from_ticks")])
+    try:
+        ReminderLog = executor.loader.project_state(
+            ("careers", "0003_habits_and_completions_from_ticks")
+        ).apps.get_model("careers", "ReminderLog")
+        for enrolment, week, sent_at, attempts in [
+            (first, MONDAY, sent, 1),
+            (second, MONDAY, None, 2),  # the same learner and week: one digest, sent
+            (first, date(2026, 3, 9), None, 1),  # claimed, never sent
+            (other, MONDAY, sent, 1),
+        ]:
+            ReminderLog.objects.create(
+                enrolment_id=enrolment.pk, week=week, claimed_at=claimed, sent_at=sent_at, attempts=attempts
+            )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+    rows = DigestLog.objects.order_by("user_id", "week").values_list("user_id", "week", "state", "sent_at")
+    assert list(rows) == [
+        (first.user_id, MONDAY, State.SENT, sent),
+        (first.user_id, date(2026, 3, 9), State.CLAIMED, None),
+        (other.user_id, MONDAY, State.SENT, sent),
+    ]
+    assert DigestLog.objects.get(user=first.user, week=MONDAY).attempts == 2
 
 
 # --- End to end: beat's task on a real worker, over a real Redis ------------------------------------
@@ -298,14 +466,16 @@ def wait_for(condition, seconds=15):
     return condition()
 
 
-def test_a_real_worker_delivers_the_reminder_once(celery_worker_on_redis, enrolled):
+def test_a_real_worker_delivers_the_digest_once(celery_worker_on_redis, enrolled):
     enrolment = enrolled()
+    second = enrolled(user=enrolment.user, on=make_pathway())
 
     dispatch_reminders.delay(now="2026-03-02T09:00:00+00:00")
-    assert wait_for(lambda: ReminderLog.objects.filter(enrolment=enrolment, sent_at__isnull=False).exists())
+    assert wait_for(lambda: DigestLog.objects.filter(user=enrolment.user, state=State.SENT).exists())
     assert wait_for(lambda: len(mail.outbox) == 1)
-    assert mail.outbox[0].to == [enrolment.user.email]
-    assert mail.outbox[0].subject.startswith(f"This week on your path to {enrolment.pathway.to_role}")
+    [message] = mail.outbox
+    assert message.to == [enrolment.user.email]
+    assert covers(message, enrolment.pathway) and covers(message, second.pathway)
 
     # Re-runs in the same week send nothing; the next week's run (queued after them, and the solo
     # worker takes tasks in order) proves they were processed.
@@ -313,5 +483,7 @@ def test_a_real_worker_delivers_the_reminder_once(celery_worker_on_redis, enroll
     dispatch_reminders.delay(now="2026-03-04T12:00:00+00:00")
     dispatch_reminders.delay(now="2026-03-09T08:30:00+00:00")
     assert wait_for(lambda: len(mail.outbox) == 2)
-    assert [log.week for log in ReminderLog.objects.order_by("week")] == [MONDAY, date(2026, 3, 9)]
-    assert Enrolment.objects.get(pk=enrolment.pk).next_reminder_at == utc(2026, 3, 16, 8)
+    assert [log.week for log in DigestLog.objects.order_by("week")] == [MONDAY, date(2026, 3, 9)]
+    assert set(Enrolment.objects.filter(user=enrolment.user).values_list("next_reminder_at", flat=True)) == {
+        utc(2026, 3, 16, 8)
+    }

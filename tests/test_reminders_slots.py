@@ -1,5 +1,5 @@
-"""When a reminder is due (careers.reminders): the learner's slot in their time zone, week
-boundaries, daylight saving, and what the dispatcher decides for a due enrolment."""
+"""When a digest is due (careers.reminders): the learner's slot in their time zone, week
+boundaries, daylight saving, and what the dispatcher decides for a due learner."""
 
 from datetime import UTC, date, datetime
 
@@ -80,32 +80,56 @@ def test_enrolling_schedules_the_first_slot(pathway):
 # --- Decide ---------------------------------------------------------------------------------------
 
 
+def decide(enrolments, profile, now):
+    return reminders.decide(enrolments if isinstance(enrolments, list) else [enrolments], profile, now)
+
+
 def test_decide_sends_once_the_slot_has_passed_this_week():
-    decision = reminders.decide(enrolment_like(utc(2026, 2, 20)), profile(), utc(2026, 3, 2, 8, 5))
+    decision = decide(enrolment_like(utc(2026, 2, 20)), profile(), utc(2026, 3, 2, 8, 5))
     assert decision == reminders.Decision(MONDAY, utc(2026, 3, 9, 8))
 
 
 def test_decide_catches_up_a_missed_slot_later_the_same_week():
-    decision = reminders.decide(enrolment_like(utc(2026, 2, 20)), profile(), utc(2026, 3, 5, 16))
+    decision = decide(enrolment_like(utc(2026, 2, 20)), profile(), utc(2026, 3, 5, 16))
     assert decision == reminders.Decision(MONDAY, utc(2026, 3, 9, 8))
 
 
 def test_decide_skips_a_stale_slot_of_an_earlier_week():
     # Workers were down last week; on Monday this week's Tuesday-08:00 slot is still ahead.
     tuesday_slot = profile(weekday=1)
-    decision = reminders.decide(enrolment_like(utc(2026, 2, 1)), tuesday_slot, utc(2026, 3, 2, 9))
+    decision = decide(enrolment_like(utc(2026, 2, 1)), tuesday_slot, utc(2026, 3, 2, 9))
     assert decision == reminders.Decision(None, utc(2026, 3, 3, 8))
 
 
 def test_decide_waits_a_week_for_who_enrolled_after_this_weeks_slot():
-    decision = reminders.decide(enrolment_like(utc(2026, 3, 2, 9)), profile(), utc(2026, 3, 2, 10))
+    decision = decide(enrolment_like(utc(2026, 3, 2, 9)), profile(), utc(2026, 3, 2, 10))
     assert decision == reminders.Decision(None, utc(2026, 3, 9, 8))
 
 
 def test_decide_sends_nothing_before_the_pathway_starts():
     later_start = enrolment_like(utc(2026, 2, 1), start=date(2026, 3, 16))
-    assert reminders.decide(later_start, profile(), utc(2026, 3, 2, 9)) == reminders.Decision(
-        None, utc(2026, 3, 9, 8)
-    )
+    assert decide(later_start, profile(), utc(2026, 3, 2, 9)) == reminders.Decision(None, utc(2026, 3, 9, 8))
     paused_back = enrolment_like(utc(2026, 2, 1), start=date(2026, 2, 23), paused_days=14)
-    assert reminders.decide(paused_back, profile(), utc(2026, 3, 2, 9)).send_week is None
+    assert decide(paused_back, profile(), utc(2026, 3, 2, 9)).send_week is None
+
+
+def test_decide_sends_when_any_pathway_is_ready():
+    # One pathway enrolled after this week's slot, one from before: this week's digest goes out.
+    enrolments = [enrolment_like(utc(2026, 3, 2, 9)), enrolment_like(utc(2026, 2, 1))]
+    assert decide(enrolments, profile(), utc(2026, 3, 2, 10)) == reminders.Decision(
+        MONDAY, utc(2026, 3, 9, 8)
+    )
+    assert decide([], profile(), utc(2026, 3, 2, 10)).send_week is None
+
+
+@pytest.mark.django_db
+def test_a_second_pathway_keeps_the_learners_slot(pathway, make_pathway):
+    # The learner's slot is still due (this week's digest not dispatched yet): enrolling again
+    # does not push it to next week.
+    learner = make_learner()
+    first = make_enrolment_at(
+        utc(2026, 2, 28, 7), user=learner, pathway=pathway, start_date=date(2026, 2, 23)
+    )
+    second = make_enrolment_at(utc(2026, 3, 2, 9), user=learner, pathway=make_pathway(), start_date=MONDAY)
+    first.refresh_from_db()
+    assert first.next_reminder_at == second.next_reminder_at == utc(2026, 3, 2, 8)

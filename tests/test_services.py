@@ -420,7 +420,7 @@ def test_resolving_every_timed_task_completes_the_enrolment_and_its_reminders_st
     tick(enrolment, first, at=NOW)
     skip(enrolment, second, "already_done", at=NOW)
     assert reloaded(enrolment).is_active  # one task still open; the habit never counts
-    assert list(reminders.due(reloaded(enrolment).next_reminder_at)) == [enrolment]
+    assert list(reminders.due(reloaded(enrolment).next_reminder_at)) == [enrolment.user]
 
     finished = NOW + timedelta(days=3)
     skip(enrolment, third, "not_for_me", at=finished)

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Profile
-from careers.models import Enrolment
+from careers import reminders
+from careers.models import DigestLog, Enrolment
 
 pytestmark = pytest.mark.django_db
 
@@ -186,6 +187,7 @@ def test_mute_one_pathway(learner_client, learner, enrolment, make_enrolment, ma
     other = make_enrolment(user=learner, pathway=make_pathway())
     page = learner_client.get(PREFERENCES_URL).content.decode()
     assert enrolment.pathway.title in page and "Weekly email on." in page
+    assert page.count("Send me this week's email now") == 1  # one email for every pathway
 
     response = set_reminders(learner_client, enrolment, "false")
     assert response.status_code == 302
@@ -211,19 +213,79 @@ def test_mute_one_pathway(learner_client, learner, enrolment, make_enrolment, ma
     assert enrolment.reminders_enabled
 
 
-def test_send_this_weeks_email_now(learner_client, learner, enrolment):
+def preview(client, enrolment):
+    return client.post(reverse("careers:send_preview", args=[enrolment.id]), follow=True)
+
+
+@pytest.fixture
+def eager_tasks(settings, django_capture_on_commit_callbacks):
+    """preview(client, enrolment), with the tasks it queues run (eagerly) once it commits."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+    def run(client, enrolment):
+        with django_capture_on_commit_callbacks(execute=True):
+            return preview(client, enrolment)
+
+    return run
+
+
+def test_send_this_weeks_email_now_is_queued_and_is_the_whole_digest(
+    learner_client,
+    learner,
+    enrolment,
+    make_enrolment,
+    make_pathway,
+    django_capture_on_commit_callbacks,
+    settings,
+):
+    other = make_enrolment(user=learner, pathway=make_pathway())
     scheduled = enrolment.next_reminder_at
 
-    response = learner_client.post(reverse("careers:send_preview", args=[enrolment.id]), follow=True)
+    with django_capture_on_commit_callbacks() as queued:
+        response = preview(learner_client, enrolment)
 
     assert f"is on its way to {learner.email}" in response.content.decode()
+    assert mail.outbox == []  # nothing sent inside the request: a task is queued on commit
+    assert len(queued) == 1
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the worker's side, here and now
+    queued[0]()
     [message] = mail.outbox
     assert message.to == [learner.email]
-    assert message.subject.startswith(f"This week on your path to {enrolment.pathway.to_role}")
-    # A preview is not the week's reminder: that one still goes out as scheduled.
-    assert not enrolment.reminders.exists()
+    assert "across 2 pathways" in message.subject
+    assert enrolment.pathway.title in message.body and other.pathway.title in message.body
+    # A preview is not the week's digest: that one still goes out as scheduled.
+    assert not DigestLog.objects.exists()
     enrolment.refresh_from_db()
     assert enrolment.next_reminder_at == scheduled
+
+
+def test_previews_are_limited_to_a_few_an_hour(learner_client, learner, enrolment, eager_tasks):
+    for _ in range(reminders.PREVIEWS_PER_HOUR):
+        assert "is on its way" in eager_tasks(learner_client, enrolment).content.decode()
+
+    response = eager_tasks(learner_client, enrolment)
+
+    assert response.status_code == 200  # the page again, with a message; not an error page
+    assert "times in the last hour: try again later." in response.content.decode()
+    assert len(mail.outbox) == reminders.PREVIEWS_PER_HOUR
+
+
+def test_the_limit_is_per_learner(client, make_learner, make_enrolment, pathway, eager_tasks):
+    first, second = (make_enrolment(user=make_learner(), pathway=pathway) for _ in range(2))
+    client.force_login(first.user)
+    for _ in range(reminders.PREVIEWS_PER_HOUR + 1):
+        eager_tasks(client, first)
+    client.force_login(second.user)
+    assert "is on its way" in eager_tasks(client, second).content.decode()
+    assert [message.to[0] for message in mail.outbox].count(second.user.email) == 1
+
+
+def test_no_preview_when_every_pathway_is_muted(learner_client, learner, enrolment, eager_tasks):
+    set_reminders(learner_client, enrolment, "false")
+    response = eager_tasks(learner_client, enrolment)
+    assert "Nothing to send" in response.content.decode()
+    assert mail.outbox == []
 
 
 def test_reminder_controls_belong_to_their_owner(client, make_learner, make_enrolment, pathway):

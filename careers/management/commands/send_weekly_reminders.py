@@ -1,18 +1,26 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from careers import reminders
+from careers import digest, reminders
+from careers.models import DigestLog
 from careers.tasks import moment
+
+
+def _count(number, noun):
+    return f"{number} {noun}{'s' if number != 1 else ''}"
 
 
 class Command(BaseCommand):
     help = (
-        "Send the weekly reminders due now (or at --now), here and now rather than through the "
-        "Celery workers. Claims work as for the workers: a reminder never goes out twice."
+        "Send the weekly digests due now (or at --now), here and now rather than through the Celery "
+        "workers. The same dispatch as the workers' (careers.reminders.dispatch): a digest never goes "
+        "out twice."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--now", help="the moment to act at, ISO 8601 (e.g. 2026-03-02T09:00:00+00:00)")
-        parser.add_argument("--dry-run", action="store_true", help="list who is due; send and change nothing")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="list who would get what; send and change nothing"
+        )
 
     def handle(self, *args, now=None, dry_run=False, **options):
         try:
@@ -31,20 +39,24 @@ class Command(BaseCommand):
                 self.stdout.write(f"Sent “{message.subject}” to {message.to[0]}")
 
         reminders.dispatch(at, send_now)
-        self.stdout.write(
-            f"{len(sent)} reminder{'s' if len(sent) != 1 else ''} sent at {at:%Y-%m-%d %H:%M %Z}."
-        )
+        self.stdout.write(f"{_count(len(sent), 'digest')} sent at {at:%Y-%m-%d %H:%M %Z}.")
 
     def _dry_run(self, at):
+        """The real run's plan (careers.reminders.plan) and content (careers.digest.digest_for),
+        without claiming: a week already claimed or sent is left out, a failed one is listed."""
         count = 0
-        for enrolment in reminders.due(at):
-            decision = reminders.decide(enrolment, enrolment.user.profile, at)
-            if decision.send_week and not enrolment.reminders.filter(week=decision.send_week).exists():
-                count += 1
-                self.stdout.write(
-                    f"Would send to {enrolment.user.email}: {enrolment.pathway.title} "
-                    f"(week of {decision.send_week:%Y-%m-%d})"
-                )
-        self.stdout.write(
-            f"{count} reminder{'s' if count != 1 else ''} due at {at:%Y-%m-%d %H:%M %Z} (dry run)."
-        )
+        for planned in reminders.plan(at):
+            week = planned.decision.send_week
+            if week is None:
+                continue
+            taken = DigestLog.objects.filter(user=planned.user, week=week).exclude(
+                state=DigestLog.State.FAILED
+            )
+            if taken.exists():
+                continue
+            found = digest.digest_for(user_id=planned.user.pk, now=at)
+            if found is None:
+                continue
+            count += 1
+            self.stdout.write(f"Would send “{found.subject}” to {found.to} (week of {week:%Y-%m-%d})")
+        self.stdout.write(f"{_count(count, 'digest')} due at {at:%Y-%m-%d %H:%M %Z} (dry run).")
