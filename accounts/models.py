@@ -80,11 +80,6 @@ class Profile(models.Model):
         """The same address as a webcal:// link, which opens the device's calendar app."""
         return "webcal://" + self.calendar_url.split("://", 1)[1]
 
-    def reset_calendar_token(self):
-        """Give the calendar feed a new address: the old one stops working (404) at once."""
-        self.calendar_token = new_calendar_token()
-        self.save(update_fields=["calendar_token"])
-
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="accounts.create_profile")
 def create_profile(sender, instance, created, raw=False, **kwargs):

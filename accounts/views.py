@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.forms import PreferencesForm
 from accounts.selectors import masked_email
+from accounts.services import reset_calendar_address
 from accounts.tokens import user_id_from_unsubscribe_token
 from careers import calendar, reminders
 from careers import selectors as careers_selectors
@@ -82,7 +83,7 @@ def calendar_feed(request, token):
 def reset_calendar(request):
     """Replace the calendar address: the old one stops working, and apps subscribed to it stop
     updating until the learner subscribes again."""
-    request.user.profile.reset_calendar_token()
+    reset_calendar_address(profile=request.user.profile)
     messages.success(
         request,
         "Calendar address reset. The old address no longer works: add the new one to your calendar app.",

@@ -10,6 +10,7 @@ from django.test import override_settings
 from icalendar import Calendar
 
 from accounts.models import Profile
+from accounts.services import reset_calendar_address
 from careers import calendar, services
 from tests.factories import (
     all_tasks,
@@ -278,7 +279,7 @@ def test_calendar_tokens_are_long_random_and_replaceable(learner):
     profile, other = profile_of(learner), profile_of(make_learner())
     assert len(profile.calendar_token) >= 43 and profile.calendar_token != other.calendar_token
     old = profile.calendar_token
-    profile.reset_calendar_token()
+    reset_calendar_address(profile=profile)
     assert profile_of(learner).calendar_token not in {old, ""}
     assert calendar.feed_owner(old) is None
     assert calendar.feed_owner(profile.calendar_token) == profile
