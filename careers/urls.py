@@ -14,7 +14,7 @@ urlpatterns = [
     path("enrolments/<int:enrolment_id>/resume/", views.resume, name="resume"),
     path("enrolments/<int:enrolment_id>/leave/", views.leave, name="leave"),
     path("enrolments/<int:enrolment_id>/reminders/", views.set_reminders, name="set_reminders"),
-    path("enrolments/<int:enrolment_id>/preview/", views.send_preview, name="send_preview"),
+    path("reminders/preview/", views.send_preview, name="send_preview"),
     path("enrolments/<int:enrolment_id>/tasks/<int:task_id>/", views.tick_task, name="tick_task"),
     path("enrolments/<int:enrolment_id>/tasks/<int:task_id>/skip/", views.skip_task, name="skip_task"),
     path(

@@ -289,9 +289,8 @@ def set_reminders(request, enrolment_id):
 
 @learner_required
 @require_POST
-def send_preview(request, enrolment_id):
+def send_preview(request):
     """Queue this week's digest (all the learner's pathways), limited to a few an hour."""
-    _get_enrolment_for_user(request, enrolment_id)  # the learner's own, or 404
     outcome = reminders.request_preview(user=request.user, now=timezone.now())
     if outcome == reminders.PREVIEW_QUEUED:
         messages.success(request, f"This week's email is on its way to {request.user.email}.")

@@ -213,18 +213,18 @@ def test_mute_one_pathway(learner_client, learner, enrolment, make_enrolment, ma
     assert enrolment.reminders_enabled
 
 
-def preview(client, enrolment):
-    return client.post(reverse("careers:send_preview", args=[enrolment.id]), follow=True)
+def preview(client):
+    return client.post(reverse("careers:send_preview"), follow=True)
 
 
 @pytest.fixture
 def eager_tasks(settings, django_capture_on_commit_callbacks):
-    """preview(client, enrolment), with the tasks it queues run (eagerly) once it commits."""
+    """preview(client), with the tasks it queues run (eagerly) once it commits."""
     settings.CELERY_TASK_ALWAYS_EAGER = True
 
-    def run(client, enrolment):
+    def run(client):
         with django_capture_on_commit_callbacks(execute=True):
-            return preview(client, enrolment)
+            return preview(client)
 
     return run
 
@@ -242,7 +242,7 @@ def test_send_this_weeks_email_now_is_queued_and_is_the_whole_digest(
     scheduled = enrolment.next_reminder_at
 
     with django_capture_on_commit_callbacks() as queued:
-        response = preview(learner_client, enrolment)
+        response = preview(learner_client)
 
     assert f"is on its way to {learner.email}" in response.content.decode()
     assert mail.outbox == []  # nothing sent inside the request: a task is queued on commit
@@ -262,9 +262,9 @@ def test_send_this_weeks_email_now_is_queued_and_is_the_whole_digest(
 
 def test_previews_are_limited_to_a_few_an_hour(learner_client, learner, enrolment, eager_tasks):
     for _ in range(reminders.PREVIEWS_PER_HOUR):
-        assert "is on its way" in eager_tasks(learner_client, enrolment).content.decode()
+        assert "is on its way" in eager_tasks(learner_client).content.decode()
 
-    response = eager_tasks(learner_client, enrolment)
+    response = eager_tasks(learner_client)
 
     assert response.status_code == 200  # the page again, with a message; not an error page
     assert "times in the last hour: try again later." in response.content.decode()
@@ -275,16 +275,22 @@ def test_the_limit_is_per_learner(client, make_learner, make_enrolment, pathway,
     first, second = (make_enrolment(user=make_learner(), pathway=pathway) for _ in range(2))
     client.force_login(first.user)
     for _ in range(reminders.PREVIEWS_PER_HOUR + 1):
-        eager_tasks(client, first)
+        eager_tasks(client)
     client.force_login(second.user)
-    assert "is on its way" in eager_tasks(client, second).content.decode()
+    assert "is on its way" in eager_tasks(client).content.decode()
     assert [message.to[0] for message in mail.outbox].count(second.user.email) == 1
 
 
 def test_no_preview_when_every_pathway_is_muted(learner_client, learner, enrolment, eager_tasks):
     set_reminders(learner_client, enrolment, "false")
-    response = eager_tasks(learner_client, enrolment)
+    response = eager_tasks(learner_client)
     assert "Nothing to send" in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_a_preview_needs_a_log_in(client, enrolment):
+    response = client.post(reverse("careers:send_preview"))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert mail.outbox == []
 
 
@@ -293,7 +299,6 @@ def test_reminder_controls_belong_to_their_owner(client, make_learner, make_enro
     client.force_login(make_learner("other@example.com"))
 
     assert set_reminders(client, enrolment, "false").status_code == 404
-    assert client.post(reverse("careers:send_preview", args=[enrolment.id])).status_code == 404
     assert mail.outbox == []
     enrolment.refresh_from_db()
     assert enrolment.reminders_enabled
