@@ -84,3 +84,18 @@ class PreferencesForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].choices = time_zone_choices()
         self.fields["time_zone"].widget.attrs["data-time-zone-select"] = ""
+
+
+class DeleteAccountForm(forms.Form):
+    """The learner's password, to confirm deleting their account (checked by
+    accounts.services.delete_account)."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="To be sure it is you.",
+    )
+
+    def password_is_wrong(self):
+        self.add_error("password", "That is not your password. Nothing was deleted.")

@@ -1,6 +1,11 @@
+import json
+from zoneinfo import ZoneInfo
+
+from allauth.core import ratelimit
 from django.contrib import messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -9,9 +14,9 @@ from django.utils.cache import get_conditional_response
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.forms import PreferencesForm
-from accounts.selectors import masked_email
-from accounts.services import reset_calendar_address
+from accounts.forms import DeleteAccountForm, PreferencesForm
+from accounts.selectors import learner_data, masked_email
+from accounts.services import WrongPassword, delete_account, reset_calendar_address
 from accounts.tokens import user_id_from_unsubscribe_token
 from careers import calendar, reminders
 from careers import selectors as careers_selectors
@@ -89,3 +94,53 @@ def reset_calendar(request):
         "Calendar address reset. The old address no longer works: add the new one to your calendar app.",
     )
     return redirect(f"{reverse('accounts:preferences')}#calendar")
+
+
+# --- Privacy: the learner's data is theirs --------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def download_data(request):
+    """GET explains; POST answers with everything we keep about the learner, as a JSON file."""
+    if request.method != "POST":
+        return render(request, "accounts/download_data.html")
+    now = timezone.now()
+    data = learner_data(user=request.user, now=now)
+    day = now.astimezone(ZoneInfo(data["preferences"]["time_zone"])).date()
+    return HttpResponse(
+        json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="career-pathways-data-{day.isoformat()}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def delete_account_view(request):
+    """GET asks for the password; POST with the right one deletes the account and everything in
+    it, logs the learner out and shows the confirmation. A wrong password deletes nothing."""
+    if request.method != "POST":
+        return render(request, "accounts/delete_account.html", {"form": DeleteAccountForm()})
+    # Guessing the password from a session left open is limited as allauth's reauthentication is.
+    limited = ratelimit.consume_or_429(request, action="reauthenticate", user=request.user)
+    if limited:
+        return limited
+    form = DeleteAccountForm(request.POST)
+    if form.is_valid():
+        try:
+            delete_account(user=request.user, password=form.cleaned_data["password"])
+        except WrongPassword:
+            form.password_is_wrong()
+        else:
+            logout(request)
+            return redirect("accounts:account_deleted")
+    return render(request, "accounts/delete_account.html", {"form": form}, status=400)
+
+
+@require_safe
+def account_deleted(request):
+    return render(request, "accounts/account_deleted.html")

@@ -2,14 +2,22 @@
 
 Django's admin cannot nest inlines, so a pathway's phases are edited inline for their order, title and
 duration, and each phase links to its own page where its tasks and resources are edited.
+
+Nothing a learner ticked is lost here either: deleting a phase, a task, an action-plan step or any
+other guide row (its own delete button, the "delete" box of an inline, the bulk action) archives it
+(careers.models.Archivable) and says so; the ticks on it stay. A pathway that has learners cannot be
+deleted: it is archived instead (the "Archive" action), which takes it out of the catalogue.
 """
 
 from django import forms
-from django.contrib import admin
-from django.db import models
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 
-from careers import reminders, services
+from careers import importer, reminders, services
 from careers.models import (
     ActionItem,
     DigestLog,
@@ -25,11 +33,77 @@ from careers.models import (
 )
 
 
+def archive(objs, now):
+    """Archive guide rows (and a phase's tasks and resources with it), then let the pathways'
+    learners see it: the pathway's `updated_at` moves (calendar feeds follow) and its enrolments
+    are checked for completion again. Returns how many rows were archived."""
+    archived, pathways = 0, set()
+    for obj in objs:
+        archived += type(obj).all_objects.filter(pk=obj.pk, archived_at__isnull=True).update(archived_at=now)
+        obj.archived_at = now
+        if isinstance(obj, Phase):
+            for model in (Task, Resource):
+                model.objects.filter(phase=obj).update(archived_at=now)
+        pathway_id = obj.phase.pathway_id if hasattr(obj, "phase_id") else obj.pathway_id
+        pathways.add(pathway_id)
+    for pathway in Pathway.objects.filter(pk__in=pathways):
+        pathway.save(update_fields=["updated_at"])
+        importer.recheck_completion(pathway, now)
+    return archived
+
+
+class ArchivingAdmin(admin.ModelAdmin):
+    """Delete archives: the object, the bulk action and the messages say so."""
+
+    @transaction.atomic
+    def delete_model(self, request, obj):
+        archive([obj], timezone.now())
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        archive(list(queryset), timezone.now())
+
+    def get_deleted_objects(self, objs, request):
+        """The confirmation lists what is archived (the learners' ticks are not deleted)."""
+        objs = list(objs)
+        label = self.model._meta.verbose_name_plural if len(objs) != 1 else self.model._meta.verbose_name
+        return [f"{obj} (archived, not deleted)" for obj in objs], {label: len(objs)}, set(), []
+
+    def response_delete(self, request, obj_display, obj_id):
+        self.message_user(
+            request,
+            f"“{obj_display}” was archived, not deleted: it left the pathway, and learners' ticks "
+            "on it are kept.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse(f"admin:careers_{self.model._meta.model_name}_changelist"))
+
+    def log_deletions(self, request, queryset):
+        super().log_deletions(request, queryset)
+        if len(queryset) > 0:
+            self.message_user(
+                request,
+                f"Archived, not deleted: {len(queryset)} row(s) left the pathway; learners' ticks on "
+                "them are kept.",
+                messages.INFO,
+            )
+
+
+class ArchivingInlineFormSet(forms.BaseInlineFormSet):
+    """An inline row marked "delete" is archived, not deleted."""
+
+    def delete_existing(self, obj, commit=True):
+        if commit:
+            archive([obj], timezone.now())
+
+
 class CompactInline(admin.TabularInline):
-    """A tabular inline whose text fields are short text areas, so a row stays readable."""
+    """A tabular inline whose text fields are short text areas, so a row stays readable. Its
+    "delete" box archives the row (ArchivingInlineFormSet)."""
 
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 48})}}
     extra = 0
+    formset = ArchivingInlineFormSet
 
 
 class PhaseInline(CompactInline):
@@ -72,18 +146,40 @@ class FaqEntryInline(CompactInline):
 FACT_FIELDS = ("duration_months", "difficulty", "timeline", "salary_change", "demand", "other_facts")
 
 
+class ArchivedFilter(admin.SimpleListFilter):
+    title = "offered"
+    parameter_name = "archived"
+
+    def lookups(self, request, model_admin):
+        return [("no", "In the catalogue"), ("yes", "Archived")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(archived_at__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(Pathway)
 class PathwayAdmin(admin.ModelAdmin):
-    list_display = ("title", "from_role", "to_role", "duration_months", "difficulty", "updated_at")
-    list_filter = ("difficulty", "to_role")
+    list_display = (
+        "title",
+        "from_role",
+        "to_role",
+        "duration_months",
+        "difficulty",
+        "archived_at",
+        "updated_at",
+    )
+    list_filter = (ArchivedFilter, "difficulty", "to_role")
+    actions = ("archive_pathways", "restore_pathways")
     search_fields = ("title", "slug", "from_role", "to_role", "overview")
     prepopulated_fields = {"slug": ("title",)}
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("created_at", "updated_at", "archived_at")
     fieldsets = (
         (None, {"fields": ("title", "slug", "from_role", "to_role")}),
         ("Facts", {"fields": FACT_FIELDS}),
         ("Overview", {"fields": ("overview",)}),
-        ("History", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+        ("History", {"fields": ("created_at", "updated_at", "archived_at"), "classes": ("collapse",)}),
     )
     inlines = (
         PhaseInline,
@@ -93,6 +189,35 @@ class PathwayAdmin(admin.ModelAdmin):
         ActionItemInline,
         FaqEntryInline,
     )
+
+    REFUSED = "“{}” has learners: it cannot be deleted. Archive it instead (the “Archive” action)."
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # one by one, so a pathway with learners is refused
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        pathway = self.get_object(request, object_id)
+        if pathway is not None and pathway.enrolments.exists():
+            self.message_user(request, self.REFUSED.format(pathway), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:careers_pathway_change", args=[pathway.pk]))
+        return super().delete_view(request, object_id, extra_context)
+
+    def delete_model(self, request, obj):
+        if obj.enrolments.exists():  # learners enrolled while the confirmation page was open
+            raise PermissionDenied(self.REFUSED.format(obj))
+        super().delete_model(request, obj)
+
+    @admin.action(description="Archive selected pathways (out of the catalogue; learners keep them)")
+    def archive_pathways(self, request, queryset):
+        count = queryset.filter(archived_at__isnull=True).update(archived_at=timezone.now())
+        self.message_user(request, f"{count} pathway(s) archived: they left the catalogue.", messages.SUCCESS)
+
+    @admin.action(description="Restore selected pathways to the catalogue")
+    def restore_pathways(self, request, queryset):
+        count = queryset.filter(archived_at__isnull=False).update(archived_at=None)
+        self.message_user(request, f"{count} pathway(s) back in the catalogue.", messages.SUCCESS)
 
 
 class TaskInline(CompactInline):
@@ -113,7 +238,7 @@ class ResourceInline(CompactInline):
 
 
 @admin.register(Phase)
-class PhaseAdmin(admin.ModelAdmin):
+class PhaseAdmin(ArchivingAdmin):
     list_display = ("title", "pathway", "order", "duration_label", "duration_weeks")
     list_display_links = ("title",)
     list_filter = ("pathway",)

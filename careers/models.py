@@ -8,6 +8,39 @@ from django.urls import reverse
 from careers import horizons
 
 
+class LiveManager(models.Manager):
+    """The rows still in the guide: what pages, the plan and completion see (`objects`)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(archived_at__isnull=True)
+
+
+class Archivable(models.Model):
+    """Content a guide edit (re-import or admin) can remove. It is archived, never deleted, so the
+    learners' ticks on it keep pointing at it (their history and export still read it).
+
+    `objects`, the default manager (and so every related manager: `phase.tasks`, prefetches, the
+    admin, views' lookups), sees live rows only; `all_objects` sees archived ones too (the
+    importer, which brings an archived row back when a guide has it again). Relations followed
+    from a tick (`completion.task`) use the plain base manager, so they reach archived rows.
+    Joins in queries (`Count("phases__tasks")`) do not go through managers: filter them on
+    `archived_at` by hand (careers.selectors)."""
+
+    archived_at = models.DateTimeField(
+        null=True, blank=True, help_text="When an edit removed it; empty while it is in the guide."
+    )
+
+    objects = LiveManager()
+    all_objects = models.Manager()  # noqa: DJ012 (a manager, not a field)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_archived(self):
+        return self.archived_at is not None
+
+
 class Pathway(models.Model):
     """A career-transition guide: the content a learner follows week by week."""
 
@@ -25,6 +58,11 @@ class Pathway(models.Model):
     overview = models.TextField(help_text="Paragraphs separated by a blank line.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # An archived pathway leaves the catalogue, the home page and suggestions; its learners keep
+    # it (and its page). Pathways are never filtered by a manager: their learners still read them.
+    archived_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was withdrawn from the catalogue; empty while offered."
+    )
 
     class Meta:
         ordering = ["title"]
@@ -40,7 +78,7 @@ class Pathway(models.Model):
         return [part.strip() for part in self.overview.split("\n\n") if part.strip()]
 
 
-class Phase(models.Model):
+class Phase(Archivable):
     pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="phases")
     order = models.PositiveSmallIntegerField()
     title = models.TextField()
@@ -66,7 +104,7 @@ class Phase(models.Model):
         return self.duration_weeks is None
 
 
-class Task(models.Model):
+class Task(Archivable):
     phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="tasks")
     order = models.PositiveSmallIntegerField()
     text = models.TextField()
@@ -78,7 +116,7 @@ class Task(models.Model):
         return self.text
 
 
-class Resource(models.Model):
+class Resource(Archivable):
     phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="resources")
     order = models.PositiveSmallIntegerField()
     title = models.TextField()
@@ -91,13 +129,13 @@ class Resource(models.Model):
         return self.title
 
 
-class PathwayItem(models.Model):
+class PathwayItem(Archivable):
     """A row of one of the pathway-level sections of a guide (skills, action plan, FAQ, ...),
     kept in guide order. Each subclass declares its `pathway` key, with its own related name."""
 
     order = models.PositiveSmallIntegerField()
 
-    class Meta:
+    class Meta(Archivable.Meta):
         abstract = True
         ordering = ["pathway", "order"]
 

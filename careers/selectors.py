@@ -2,6 +2,11 @@
 
 They return data (querysets, model instances, plain dataclasses) and never HTTP errors: what is
 missing comes back as None, and the view decides what the visitor sees.
+
+Archived content (careers.models.Archivable) is left out everywhere: related managers and
+prefetches leave it out by themselves (the default manager sees live rows only), and the joins
+below (counts, search) filter on `archived_at` by hand. An archived pathway leaves the catalogue,
+the home page and suggestions; its page stays for the learners who follow it, without enrolling.
 """
 
 from dataclasses import dataclass, field
@@ -59,16 +64,27 @@ class Group:
     items: list
 
 
+_LIVE_PHASE = Q(phases__archived_at__isnull=True)
+
+
 def _with_counts(queryset):
+    """`queryset` with `phase_count` and `task_count`: live phases and their live tasks."""
     return queryset.annotate(
-        phase_count=Count("phases", distinct=True),
-        task_count=Count("phases__tasks", distinct=True),
+        phase_count=Count("phases", filter=_LIVE_PHASE, distinct=True),
+        task_count=Count(
+            "phases__tasks", filter=_LIVE_PHASE & Q(phases__tasks__archived_at__isnull=True), distinct=True
+        ),
     )
+
+
+def offered_pathways():
+    """Pathways in the catalogue: every one but the archived."""
+    return Pathway.objects.filter(archived_at__isnull=True)
 
 
 def catalogue(query="", to_role="", duration="", difficulty=""):
     """Pathways matching the catalogue filters, each annotated with `phase_count` and `task_count`."""
-    pathways = Pathway.objects.all()
+    pathways = offered_pathways()
     query = (query or "").strip()
     if query:
         # Filter through a subquery so the joins used for matching don't touch the counts below.
@@ -78,8 +94,12 @@ def catalogue(query="", to_role="", duration="", difficulty=""):
                 | Q(from_role__icontains=query)
                 | Q(to_role__icontains=query)
                 | Q(overview__icontains=query)
-                | Q(skills_to_learn__name__icontains=query)
-                | Q(phases__tasks__text__icontains=query)
+                | Q(skills_to_learn__name__icontains=query, skills_to_learn__archived_at__isnull=True)
+                | Q(
+                    phases__tasks__text__icontains=query,
+                    phases__tasks__archived_at__isnull=True,
+                    phases__archived_at__isnull=True,
+                )
             )
             .order_by()
             .values("pk")
@@ -103,7 +123,7 @@ def catalogue(query="", to_role="", duration="", difficulty=""):
 
 
 def _distinct_values(field):
-    values = Pathway.objects.exclude(**{field: ""}).order_by().values_list(field, flat=True).distinct()
+    values = offered_pathways().exclude(**{field: ""}).order_by().values_list(field, flat=True).distinct()
     unique = {}
     for value in values:
         value = value.strip()
@@ -119,7 +139,7 @@ def catalogue_filter_choices():
 
 def featured_pathways(limit=3):
     """A few pathways for the home page, newest first, with the same counts as the catalogue."""
-    return _with_counts(Pathway.objects.all()).order_by("-created_at", "title")[:limit]
+    return _with_counts(offered_pathways()).order_by("-created_at", "title")[:limit]
 
 
 def skills_by_priority(skills):
@@ -363,7 +383,7 @@ def _suggestions_after(completed, exclude):
     for role in roles.values():
         starts_there |= Q(from_role__iexact=role)
     return list(
-        _with_counts(Pathway.objects.filter(starts_there).exclude(pk__in=exclude)).order_by("title", "pk")
+        _with_counts(offered_pathways().filter(starts_there).exclude(pk__in=exclude)).order_by("title", "pk")
     )
 
 
@@ -393,7 +413,7 @@ class PathwayPage:
     action_groups: list[Group]
     faq_entries: list[FaqEntry]
     progress: EnrolmentProgress | None  # the visitor's enrolment (maybe one they left), if any
-    can_enrol: bool  # a learner who does not follow it (or left it) may enrol
+    can_enrol: bool  # a learner who does not follow it (or left it) may enrol, unless archived
 
 
 def pathway_page(slug, user, now):
@@ -436,7 +456,9 @@ def pathway_page(slug, user, now):
         action_groups=action_items_by_horizon(pathway.action_items.all()),
         faq_entries=list(pathway.faq_entries.all()),
         progress=progress,
-        can_enrol=user.is_authenticated and (progress is None or progress.enrolment.is_left),
+        can_enrol=user.is_authenticated
+        and pathway.archived_at is None
+        and (progress is None or progress.enrolment.is_left),
     )
 
 

@@ -211,7 +211,7 @@ def _resolve(model, *, enrolment, field_name, item, reason, now):
         else:
             changed = _put(model, lookup, reason, now)
         if changed and model is TaskCompletion:
-            _update_completion(locked, now)
+            update_completion(enrolment=locked, now=now)
     # The caller's instance tells the truth afterwards.
     for name in ("status", "completed_at", "paused_at", "paused_days", "next_reminder_at"):
         setattr(enrolment, name, getattr(locked, name))
@@ -236,8 +236,9 @@ def _put(model, lookup, reason, now):
     return True
 
 
-def _update_completion(enrolment, now):
-    """After a task was resolved or un-resolved: complete the enrolment, or reopen it."""
+def update_completion(*, enrolment, now):
+    """After a task was resolved or un-resolved, or the pathway's tasks changed: complete the
+    enrolment, or reopen it. A left enrolment is history and stays as it is."""
     if enrolment.is_left:
         return
     complete = is_complete(enrolment=enrolment)

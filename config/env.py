@@ -45,6 +45,15 @@ def env_int(name, default):
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
+def env_choice(name, choices, default):
+    value = _raw(name)
+    if value is None:
+        return default
+    if value.lower() not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value.lower()
+
+
 def env_list(name, default=()):
     value = _raw(name)
     if value is None:

@@ -4,13 +4,15 @@ Every value that differs between a laptop and production comes from the environm
 here and nowhere else. The README lists each variable. Defaults suit `make run` on a laptop.
 """
 
+import logging
 from pathlib import Path
 
+import structlog
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
-from config.env import env_bool, env_database, env_int, env_list, env_str, env_url
+from config.env import env_bool, env_choice, env_database, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -46,12 +48,17 @@ INSTALLED_APPS = [
     "csp",
     "allauth",
     "allauth.account",
+    "django_structlog",
     "careers",
     "accounts",
+    "config.apps.SiteConfig",  # /healthz and the request log's fields
 ]
 
 MIDDLEWARE = [
+    # First, so that every request (HTTPS redirects included) gets its one log line and its duration.
+    "django_structlog.middlewares.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -206,11 +213,45 @@ CACHES = {
     )
 }
 
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SITE_URL.startswith("https://")
+# HTTPS. `manage.py check --deploy` is clean with DEBUG off and an https:// SITE_URL (README: Production).
+_HTTPS = SITE_URL.startswith("https://")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _HTTPS
+# TLS ends at a proxy, which must set X-Forwarded-Proto (and strip it from what clients send).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _HTTPS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if _HTTPS else 0)
+# Both off unless asked for: every subdomain must then serve HTTPS, and preloading is hard to undo.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# ...so check --deploy's advice to turn them on is a decision taken here, not a warning to act on.
+SILENCED_SYSTEM_CHECKS = [
+    *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Browser features the site never uses, refused to it and to anything it might embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "browsing-topics",
+    )
+}
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -227,9 +268,87 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Logs: one line per request ("request_finished": request_id, user_id, method, path, status,
+# duration_ms) and per Celery task ("task_succeeded"/"task_failed"/"task_retrying": task_id, task,
+# duration_ms), from django-structlog (fields added in config/observability.py). JSON lines in
+# production, readable text on a laptop.
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+LOG_FORMAT = env_choice("LOG_FORMAT", ("json", "console"), "console" if DEBUG else "json")
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# "request_started", "task_enqueued" and "task_started" only at DEBUG: one line per request and task at INFO.
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = DJANGO_STRUCTLOG_CELERY_TASK_START_LOG_LEVEL = logging.DEBUG
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # an address is personal data; the request id suffices
+_SHARED_LOG_PROCESSORS = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "formatters": {
+        "json": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "foreign_pre_chain": _SHARED_LOG_PROCESSORS,  # lines from Django, Celery, ... too
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                # Tracebacks as data, without local variables (they may hold personal data).
+                structlog.processors.ExceptionRenderer(
+                    structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+                ),
+                structlog.processors.JSONRenderer(),
+            ],
+        },
+        "console": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "foreign_pre_chain": _SHARED_LOG_PROCESSORS,
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.dev.ConsoleRenderer(colors=False),
+            ],
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's default handlers (plain console text with DEBUG on, mail to ADMINS): lines go to
+        # the root handler instead, formatted as all others.
+        "django": {"handlers": [], "propagate": True},
+        # Every request, 4xx and 5xx included, has its line from django-structlog ("request_finished",
+        # or "request_failed" with the traceback): Django's own request lines would repeat it.
+        "django.request": {"level": "CRITICAL"},
+        "django.server": {"level": "CRITICAL"},
+        # Celery's own "received" / "succeeded in" / "raised" lines repeat django-structlog's task line.
+        "celery.worker.strategy": {"level": "WARNING"},
+        "celery.app.trace": {"level": "CRITICAL"},
+    },
 }
+structlog.configure(
+    processors=[
+        structlog.stdlib.filter_by_level,
+        *_SHARED_LOG_PROCESSORS,
+        structlog.stdlib.PositionalArgumentsFormatter(),
+        structlog.processors.StackInfoRenderer(),
+        structlog.processors.UnicodeDecoder(),
+        structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+    ],
+    logger_factory=structlog.stdlib.LoggerFactory(),
+    wrapper_class=structlog.stdlib.BoundLogger,
+    cache_logger_on_first_use=True,
+)
+
+# Error reporting (Sentry), off unless SENTRY_DSN is set; sentry-sdk is imported only then.
+SENTRY_DSN = env_url("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", "development" if DEBUG else "production"),
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,  # no e-mail addresses, cookies or IPs leave for a third party
+        traces_sample_rate=0.0,  # errors only
+    )

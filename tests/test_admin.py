@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from careers.models import DigestLog, Enrolment, TaskCompletion
+from careers import selectors
+from careers.models import DigestLog, Enrolment, Pathway, Phase, Task, TaskCompletion
 from tests.factories import all_tasks, tick, timed_tasks
 
 pytestmark = pytest.mark.django_db
@@ -267,3 +268,84 @@ def test_the_admin_shows_failed_digests_with_their_attempts_and_error(admin_clie
     assert "SMTPServerDisconnected: connection dropped" in html
     assert enrolment.user.username in html and "sent@example.com" not in html
     assert list(response.context["cl"].queryset.values_list("attempts", flat=True)) == [6]
+
+
+# --- Nothing a learner ticked is deleted ---------------------------------------------------------
+
+
+def test_the_admin_refuses_to_delete_a_pathway_with_learners_and_archives_it_instead(admin_client, enrolment):
+    pathway = enrolment.pathway
+    delete = reverse("admin:careers_pathway_delete", args=[pathway.pk])
+
+    response = admin_client.post(delete, {"post": "yes"}, follow=True)
+
+    assert Pathway.objects.filter(pk=pathway.pk).exists()
+    assert "has learners: it cannot be deleted" in response.content.decode()
+    admin_client.post(
+        reverse("admin:careers_pathway_changelist"),
+        {"action": "archive_pathways", "_selected_action": [pathway.pk]},
+    )
+    pathway.refresh_from_db()
+    assert pathway.archived_at is not None
+    assert not selectors.catalogue().filter(pk=pathway.pk).exists()
+    assert not any(p.pk == pathway.pk for p in selectors.featured_pathways())
+
+
+def test_a_pathway_without_learners_can_still_be_deleted(admin_client, pathway):
+    admin_client.post(reverse("admin:careers_pathway_delete", args=[pathway.pk]), {"post": "yes"})
+
+    assert not Pathway.objects.filter(pk=pathway.pk).exists()
+
+
+def test_a_task_deleted_in_its_phase_inline_is_archived_with_its_ticks(admin_client, enrolment):
+    first = timed_tasks(enrolment.pathway)[0]
+    tick(enrolment, first)
+    phase = first.phase
+    others = list(phase.tasks.exclude(pk=first.pk).order_by("order"))
+    url = reverse("admin:careers_phase_change", args=[phase.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update({"pathway": phase.pathway_id, "title": phase.title, "summary": phase.summary})
+    tasks = list(phase.tasks.order_by("order"))
+    data.update(
+        {
+            "tasks-TOTAL_FORMS": len(tasks),
+            "tasks-INITIAL_FORMS": len(tasks),
+            "resources-TOTAL_FORMS": 0,
+            "resources-INITIAL_FORMS": 0,
+        }
+    )
+    for index, task in enumerate(tasks):
+        data.update(
+            {
+                f"tasks-{index}-id": task.pk,
+                f"tasks-{index}-phase": phase.pk,
+                f"tasks-{index}-order": task.order,
+                f"tasks-{index}-text": task.text,
+            }
+        )
+    data["tasks-0-DELETE"] = "on"
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    assert Task.all_objects.get(pk=first.pk).archived_at is not None
+    assert list(phase.tasks.order_by("order")) == others
+    assert TaskCompletion.objects.filter(enrolment=enrolment, task=first).exists()
+
+
+def test_a_phase_deleted_in_the_admin_is_archived_with_its_tasks_and_says_so(admin_client, enrolment):
+    first = timed_tasks(enrolment.pathway)[0]
+    tick(enrolment, first)
+    phase = first.phase
+
+    response = admin_client.post(
+        reverse("admin:careers_phase_delete", args=[phase.pk]), {"post": "yes"}, follow=True
+    )
+
+    assert "archived, not deleted" in response.content.decode()
+    assert Phase.all_objects.get(pk=phase.pk).archived_at is not None
+    assert not Task.objects.filter(phase=phase).exists()
+    assert Task.all_objects.filter(phase=phase).count() == 2
+    assert TaskCompletion.objects.filter(enrolment=enrolment, task=first).exists()
+    assert phase not in enrolment.pathway.phases.all()

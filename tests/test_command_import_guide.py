@@ -11,8 +11,8 @@ from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from careers.models import Pathway
-from tests.factories import GUIDES_DIR
+from careers.models import Pathway, Task
+from tests.factories import GUIDES_DIR, make_enrolment, tick
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,6 +61,27 @@ def test_imports_each_guide_and_reports_what_it_did(tmp_path):
     assert sorted(Pathway.objects.values_list("slug", flat=True)) == [
         "baker-to-data-engineer",
         "nurse-to-health-data-analyst",
+    ]
+
+
+def test_the_report_says_what_was_archived_and_reworded_and_whose_ticks_it_keeps(tmp_path):
+    baker = write_guide(tmp_path, "baker.txt")
+    run_import(baker)
+    pathway = Pathway.objects.get()
+    for _ in range(2):
+        enrolment = make_enrolment(pathway=pathway)
+        tick(enrolment, Task.objects.get(text="Read the handbook"))
+    tick(enrolment, Task.objects.get(text="Build a small project"))
+
+    baker.write_text(
+        baker.read_text()
+        .replace("- Read the handbook\n", "")
+        .replace("- Build a small project", "- Build a small project of your own")
+    )
+
+    assert run_import(baker) == [
+        f"{baker}: baker-to-data-engineer updated (1 task archived (2 learners' ticks kept), "
+        "1 task reworded (1 learner's ticks kept)) (2 phases, 2 tasks)"
     ]
 
 

@@ -195,7 +195,7 @@ def test_an_edited_guide_updates_in_place_and_keeps_task_identity():
     # The learner's tick stays on the task that moved.
     assert [c.task.text for c in enrolment.task_completions.all()] == ["Schedule it nightly"]
     assert (
-        result.summary() == "updated (1 pathway field updated, 1 task added, 1 task removed, 2 task updated)"
+        result.summary() == "updated (1 pathway field updated, 1 task added, 1 task archived, 2 task updated)"
     )
 
 
@@ -207,13 +207,14 @@ def test_a_renamed_phase_keeps_its_tasks():
     renamed.phases[0].title = "Getting Started"
     result = import_pathway(renamed)
 
-    assert result.changes == {"phase added": 1, "phase removed": 1, "task updated": 3, "resource updated": 1}
+    # "Getting Started" is nothing like "Foundations": a new phase, the old one archived (empty).
+    assert result.changes == {"phase added": 1, "phase archived": 1, "task updated": 3, "resource updated": 1}
     phase = pathway.phases.get(order=1)
     assert phase.title == "Getting Started"
     assert list(phase.tasks.values_list("pk", flat=True)) == foundation_tasks
 
 
-def test_what_the_guide_no_longer_has_is_removed_from_every_section():
+def test_what_the_guide_no_longer_has_is_archived_in_every_section():
     pathway = import_pathway(make_guide()).pathway
 
     shorter = make_guide()
@@ -227,15 +228,15 @@ def test_what_the_guide_no_longer_has_is_removed_from_every_section():
 
     assert stored_guide(pathway) == shorter
     assert result.changes == {
-        "phase removed": 1,
-        "task removed": 1,
-        "resource removed": 1,
-        "skill to learn removed": 1,
-        "reality check item removed": 1,
+        "phase archived": 1,
+        "task archived": 1,
+        "resource archived": 1,
+        "skill to learn archived": 1,
+        "reality check item archived": 1,
         "reality check item updated": 1,  # the "challenge" item moved up one place
-        "action item removed": 1,
+        "action item archived": 1,
         "action item updated": 3,  # the steps after the removed one moved up
-        "FAQ entry removed": 1,
+        "FAQ entry archived": 1,
     }
 
 
@@ -272,7 +273,7 @@ def test_a_failing_import_writes_nothing():
     [
         (True, {}, "created"),
         (False, {}, "unchanged"),
-        (False, {"task removed": 1, "phase added": 2}, "updated (2 phase added, 1 task removed)"),
+        (False, {"task archived": 1, "phase added": 2}, "updated (2 phase added, 1 task archived)"),
     ],
 )
 def test_summary_says_what_the_import_did(created, changes, summary):

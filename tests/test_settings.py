@@ -70,6 +70,10 @@ def test_production_values_are_read():
         ({"CELERY_BROKER_URL": "amqp://guest@localhost//"}, "CELERY_BROKER_URL"),
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL"),
         ({"DEBUG": "0"}, "SECRET_KEY"),
+        ({"SECURE_HSTS_SECONDS": "a year"}, "SECURE_HSTS_SECONDS"),
+        ({"SECURE_SSL_REDIRECT": "sometimes"}, "SECURE_SSL_REDIRECT"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+        ({"SENTRY_DSN": "not-a-url"}, "SENTRY_DSN"),
     ],
 )
 def test_malformed_value_stops_start_up_naming_the_variable(env, named):
@@ -106,3 +110,128 @@ def test_the_test_suite_ignores_the_env_file(laptop):
     result = load_settings(cwd=laptop, DEBUG=None)
     assert result.returncode != 0  # DEBUG stays off: the .env that turns it on was not read
     assert "SECRET_KEY must be set" in result.stderr
+
+
+# --- production: check --deploy, HTTPS, headers ---------------------------------------------------
+
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k7Qw-production-like-key-of-more-than-fifty-characters-Zx93!pL",
+    "ALLOWED_HOSTS": "careers.example.org",
+    "SITE_URL": "https://careers.example.org",
+}
+
+
+def check_deploy(**env):
+    environ = {
+        name: value for name, value in {**BASE_ENV, **PRODUCTION_ENV, **env}.items() if value is not None
+    }
+    command = [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+    return subprocess.run(command, cwd=ROOT, env=environ, capture_output=True, text=True)
+
+
+def test_check_deploy_is_clean_in_production():
+    result = check_deploy()
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_still_warns_about_a_plain_http_site():
+    result = check_deploy(SITE_URL="http://careers.example.org")
+    assert result.returncode != 0
+    for warning in ("security.W004", "security.W008", "security.W012", "security.W016"):
+        assert warning in result.stderr  # no HSTS, no redirect, cookies sent over plain HTTP
+
+
+def test_hsts_subdomains_and_preload_can_be_turned_on():
+    result = check_deploy(SECURE_HSTS_INCLUDE_SUBDOMAINS="1", SECURE_HSTS_PRELOAD="1")
+    assert result.returncode == 0, result.stderr
+    assert "0 silenced" in result.stdout  # nothing left to silence
+
+
+def production_responses(tmp_path, code, **env):
+    """What a fresh production-like process prints after running `code` (with `client`, a test Client)."""
+    environ = {
+        **BASE_ENV,
+        **PRODUCTION_ENV,
+        "ALLOWED_HOSTS": "careers.example.org,testserver",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        **env,
+    }
+    environ = {name: value for name, value in environ.items() if value is not None}
+    setup = "import django; django.setup(); from django.test import Client; client = Client(); "
+    result = subprocess.run(
+        [sys.executable, "-c", setup + code], cwd=ROOT, env=environ, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_production_redirects_to_https_and_sends_hsts_except_for_the_health_check(tmp_path):
+    code = (
+        "r = client.get('/accounts/login/', headers={'host': 'careers.example.org'}); "
+        "print(r.status_code, r['Location']); "
+        "r = client.get('/healthz'); print(r.status_code); "
+        "r = client.get('/healthz', secure=True); print(r['Strict-Transport-Security'].replace(' ', ''))"
+    )
+    assert production_responses(tmp_path, code) == [
+        "301",
+        "https://careers.example.org/accounts/login/",
+        "200",
+        "max-age=31536000",
+    ]
+
+
+def test_hsts_duration_comes_from_the_environment(tmp_path):
+    code = "print(client.get('/healthz', secure=True)['Strict-Transport-Security'].replace(' ', ''))"
+    env = {"SECURE_HSTS_SECONDS": "600", "SECURE_HSTS_INCLUDE_SUBDOMAINS": "on"}
+    assert production_responses(tmp_path, code, **env) == ["max-age=600;includeSubDomains"]
+
+
+def test_a_proxy_that_ended_tls_says_so_with_x_forwarded_proto(tmp_path):
+    code = (
+        "r = client.get('/healthz', headers={'x-forwarded-proto': 'https'}); "
+        "print(r.has_header('Strict-Transport-Security'))"
+    )
+    assert production_responses(tmp_path, code) == ["True"]
+
+
+@pytest.mark.django_db
+def test_pages_refuse_browser_features_and_cross_origin_openers(client):
+    response = client.get("/")
+
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    policy = dict(item.strip().split("=") for item in response["Permissions-Policy"].split(","))
+    assert policy["camera"] == policy["microphone"] == policy["geolocation"] == "()"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+# --- error reporting ------------------------------------------------------------------------------
+
+
+def run_settings(code, **env):
+    environ = {name: value for name, value in {**BASE_ENV, **env}.items() if value is not None}
+    setup = "import sys, django; django.setup(); "
+    return subprocess.run(
+        [sys.executable, "-c", setup + code], cwd=ROOT, env=environ, capture_output=True, text=True
+    )
+
+
+def test_error_reporting_is_off_and_not_even_imported_by_default():
+    result = run_settings("print('sentry_sdk' in sys.modules)")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False"]
+
+
+def test_a_sentry_dsn_turns_error_reporting_on_for_django_and_celery():
+    code = (
+        "import sentry_sdk; client = sentry_sdk.get_client(); "
+        "print(client.is_active(), client.options['environment'], client.options['send_default_pii'], "
+        "sorted(name for name in client.integrations if name in ('django', 'celery')))"
+    )
+    result = run_settings(
+        code, DEBUG="0", SECRET_KEY="s3cret", SENTRY_DSN="https://public@errors.example.org/1"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "production", "False", "['celery',", "'django']"]
