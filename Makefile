@@ -36,6 +36,9 @@ TEST_ENV := PYTHON_DOTENV_DISABLED=1 DEBUG=0 SECRET_KEY=insecure-key-for-tests-o
 MAIL_TO_FILES := EMAIL_BACKEND=config.email_backends.FileAndConsoleEmailBackend
 RUN_ENV = $(DEV_ENV) $(MAIL_TO_FILES) SITE_URL=$(SITE_URL)
 FIXTURES_DB := $(CURDIR)/var/fixtures.sqlite3
+# Content edits are recorded (django-simple-history): the fixture holds the content, not its history.
+HISTORY_TABLES := $(addprefix historical,pathway phase task resource transferableskill skilltolearn \
+	actionitem realitycheckitem faqentry)
 FIXTURES_ENV := PYTHON_DOTENV_DISABLED=1 DEBUG=1 DATABASE_URL=sqlite:///$(FIXTURES_DB)
 
 MANAGE := $(BIN)/python manage.py
@@ -115,7 +118,8 @@ fixtures: install  ## Rebuild fixtures/pathways.json from fixtures/guides/*.txt
 	rm -f $(FIXTURES_DB)
 	$(FIXTURES_ENV) $(MANAGE) migrate --noinput --verbosity 0
 	$(FIXTURES_ENV) $(MANAGE) import_guide fixtures/guides/*.txt
-	$(FIXTURES_ENV) $(MANAGE) dumpdata careers --indent 2 --output fixtures/pathways.json
+	$(FIXTURES_ENV) $(MANAGE) dumpdata careers $(HISTORY_TABLES:%=--exclude careers.%) --indent 2 \
+		--output fixtures/pathways.json
 	rm -f $(FIXTURES_DB)
 
 clean:  ## Delete var/ (local database, mail, static) and .venv

@@ -16,6 +16,7 @@ from django.db import models, transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
 
 from careers import importer, reminders, services
 from careers.models import (
@@ -30,20 +31,36 @@ from careers.models import (
     SkillToLearn,
     Task,
     TransferableSkill,
+    record_update,
 )
 
 
+def _archive_rows(model, rows, now):
+    """Archive the live ones of `rows` and record it in their history; returns how many."""
+    rows = list(rows)
+    live = set(
+        model.all_objects.filter(pk__in=[row.pk for row in rows], archived_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    model.all_objects.filter(pk__in=live).update(archived_at=now)
+    for row in rows:
+        row.archived_at = now
+    record_update(model, [row for row in rows if row.pk in live])
+    return len(live)
+
+
 def archive(objs, now):
-    """Archive guide rows (and a phase's tasks and resources with it), then let the pathways'
-    learners see it: the pathway's `updated_at` moves (calendar feeds follow) and its enrolments
-    are checked for completion again. Returns how many rows were archived."""
+    """Archive guide rows (and a phase's tasks and resources with it), each recorded in its
+    history, then let the pathways' learners see it: the pathway's `updated_at` moves (calendar
+    feeds follow) and its enrolments are checked for completion again. Returns how many rows were
+    archived."""
     archived, pathways = 0, set()
     for obj in objs:
-        archived += type(obj).all_objects.filter(pk=obj.pk, archived_at__isnull=True).update(archived_at=now)
-        obj.archived_at = now
+        archived += _archive_rows(type(obj), [obj], now)
         if isinstance(obj, Phase):
             for model in (Task, Resource):
-                model.objects.filter(phase=obj).update(archived_at=now)
+                _archive_rows(model, model.objects.filter(phase=obj), now)
         pathway_id = obj.phase.pathway_id if hasattr(obj, "phase_id") else obj.pathway_id
         pathways.add(pathway_id)
     for pathway in Pathway.objects.filter(pk__in=pathways):
@@ -52,8 +69,9 @@ def archive(objs, now):
     return archived
 
 
-class ArchivingAdmin(admin.ModelAdmin):
-    """Delete archives: the object, the bulk action and the messages say so."""
+class ArchivingAdmin(SimpleHistoryAdmin):
+    """Delete archives: the object, the bulk action and the messages say so. "History" lists
+    every change (careers.models.ContentHistory) with its diff, and reverts one."""
 
     @transaction.atomic
     def delete_model(self, request, obj):
@@ -104,6 +122,7 @@ class CompactInline(admin.TabularInline):
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 48})}}
     extra = 0
     formset = ArchivingInlineFormSet
+    show_change_link = True  # the row's own page, with its History
 
 
 class PhaseInline(CompactInline):
@@ -160,7 +179,7 @@ class ArchivedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Pathway)
-class PathwayAdmin(admin.ModelAdmin):
+class PathwayAdmin(SimpleHistoryAdmin):
     list_display = (
         "title",
         "from_role",
@@ -211,13 +230,23 @@ class PathwayAdmin(admin.ModelAdmin):
 
     @admin.action(description="Archive selected pathways (out of the catalogue; learners keep them)")
     def archive_pathways(self, request, queryset):
-        count = queryset.filter(archived_at__isnull=True).update(archived_at=timezone.now())
+        count = self._set_archived_at(queryset.filter(archived_at__isnull=True), timezone.now())
         self.message_user(request, f"{count} pathway(s) archived: they left the catalogue.", messages.SUCCESS)
 
     @admin.action(description="Restore selected pathways to the catalogue")
     def restore_pathways(self, request, queryset):
-        count = queryset.filter(archived_at__isnull=False).update(archived_at=None)
+        count = self._set_archived_at(queryset.filter(archived_at__isnull=False), None)
         self.message_user(request, f"{count} pathway(s) back in the catalogue.", messages.SUCCESS)
+
+    @staticmethod
+    @transaction.atomic
+    def _set_archived_at(queryset, value):
+        pathways = list(queryset.select_for_update())
+        Pathway.objects.filter(pk__in=[pathway.pk for pathway in pathways]).update(archived_at=value)
+        for pathway in pathways:
+            pathway.archived_at = value
+        record_update(Pathway, pathways)
+        return len(pathways)
 
 
 class TaskInline(CompactInline):
@@ -247,6 +276,57 @@ class PhaseAdmin(ArchivingAdmin):
     ordering = ("pathway__title", "order")
     fields = ("pathway", "order", "title", "duration_weeks", "duration_label", "summary")
     inlines = (TaskInline, ResourceInline)
+
+
+class ContentRowAdmin(ArchivingAdmin):
+    """A single guide row (a task, a resource, a row of a pathway section), reached from the
+    "Change" link of its inline row: its "History" lists every edit of it, made inline or here or
+    by an import, with the diff and a revert."""
+
+
+@admin.register(Task)
+class TaskAdmin(ContentRowAdmin):
+    list_display_links = ("text",)
+    list_display = ("text", "phase", "order")
+    list_filter = ("phase__pathway",)
+    list_select_related = ("phase__pathway",)
+    search_fields = ("text", "phase__title", "phase__pathway__title")
+    fields = ("phase", "order", "text")
+    ordering = ("phase__pathway__title", "phase__order", "order")
+
+
+@admin.register(Resource)
+class ResourceAdmin(ContentRowAdmin):
+    list_display = ("title", "phase", "order")
+    list_display_links = ("title",)
+    list_filter = ("phase__pathway",)
+    list_select_related = ("phase__pathway",)
+    search_fields = ("title", "url", "phase__title")
+    fields = ("phase", "order", "title", "url")
+    ordering = ("phase__pathway__title", "phase__order", "order")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+def _section_admin(model, text_fields):
+    """Register the admin page of a pathway section's rows."""
+
+    class SectionAdmin(ContentRowAdmin):
+        list_display = (*text_fields[:1], "pathway", "order")
+        list_display_links = text_fields[:1]
+        list_filter = ("pathway",)
+        list_select_related = ("pathway",)
+        search_fields = text_fields
+        ordering = ("pathway__title", "order")
+
+    SectionAdmin.__name__ = SectionAdmin.__qualname__ = f"{model.__name__}Admin"
+    admin.site.register(model, SectionAdmin)
+
+
+_section_admin(TransferableSkill, ("name", "description"))
+_section_admin(SkillToLearn, ("name", "description"))
+_section_admin(ActionItem, ("text",))
+_section_admin(RealityCheckItem, ("text",))
+_section_admin(FaqEntry, ("answer", "question"))
 
 
 class EnrolmentForm(forms.ModelForm):

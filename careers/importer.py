@@ -47,6 +47,8 @@ from careers.models import (
     Task,
     TaskCompletion,
     TransferableSkill,
+    change_reason,
+    record_update,
 )
 
 # How similar (difflib.SequenceMatcher ratio) a reworded row must be to the stored row it replaces.
@@ -222,14 +224,19 @@ def _pathway_fields(guide):
     }
 
 
-@transaction.atomic
-def import_pathway(guide: guides.Guide, *, now=None) -> ImportResult:
+def import_pathway(guide: guides.Guide, *, now=None, source=None) -> ImportResult:
     """Create or update the pathway described by `guide`, matched by slug.
 
     Rows no longer in the guide are archived, rows it has again brought back (see the module's
-    docstring). Re-importing an unchanged guide writes nothing.
+    docstring). Re-importing an unchanged guide writes nothing. Every row it writes is recorded
+    in its history (careers.models.ContentHistory) with the reason "import_guide: <source>" (the
+    guide's file; its slug when none is given) and no user.
     """
-    now = now or timezone.now()
+    with change_reason(f"import_guide: {source or guide.slug}"), transaction.atomic():
+        return _import_pathway(guide, now or timezone.now())
+
+
+def _import_pathway(guide, now):
     fields = _pathway_fields(guide)
     pathway = Pathway.objects.filter(slug=guide.slug).first()
     result = ImportResult(pathway=pathway)
@@ -393,4 +400,7 @@ def _archive_stale(result, section, pathway, kept, now):
     )
     if stale:
         section.model.all_objects.filter(pk__in=[instance.pk for instance in stale]).update(archived_at=now)
+        for instance in stale:
+            instance.archived_at = now
+        record_update(section.model, stale)
         _count(result, section, f"{section.label} archived", stale)

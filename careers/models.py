@@ -1,11 +1,51 @@
+import contextvars
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from careers import horizons
+
+_change_reason = contextvars.ContextVar("history_change_reason", default=None)
+
+
+@contextmanager
+def change_reason(reason):
+    """Every history row written inside the block (saves, bulk history) carries `reason`, e.g.
+    "import_guide: guides/speech-ai.txt", unless an instance sets its own `_change_reason`."""
+    token = _change_reason.set(reason)
+    try:
+        yield
+    finally:
+        _change_reason.reset(token)
+
+
+def record_update(model, instances):
+    """Write the history of rows changed by `QuerySet.update()` (which sends no signal, so writes
+    none): `instances` already hold their new values. The user comes from the request, as for a
+    save, and the reason from `change_reason()`."""
+    if instances:
+        model.history.bulk_history_create(instances, update=True, default_change_reason=_change_reason.get())
+
+
+class ContentHistory(HistoricalRecords):
+    """django-simple-history for guide content: who (the admin user, from the request), when and
+    what changed, with the block's `change_reason()` (an import names its file). Each model gets a
+    `history` manager and a Historical<Model> table; admin edits show it under "History", with the
+    diff and a revert. Archiving is an edit like any other (a row with `archived_at` set), so an
+    archived row keeps its history. `bulk_create` and `QuerySet.update` write none: use
+    `Model.history.bulk_history_create()` (as careers.admin.archive and the importer do)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("history_change_reason_field", models.TextField(null=True))
+        super().__init__(**kwargs)
+
+    def get_change_reason_for_object(self, instance, history_type, using):
+        return super().get_change_reason_for_object(instance, history_type, using) or _change_reason.get()
 
 
 class LiveManager(models.Manager):
@@ -32,6 +72,8 @@ class Archivable(models.Model):
 
     objects = LiveManager()
     all_objects = models.Manager()  # noqa: DJ012 (a manager, not a field)
+    # Every concrete subclass (phases, tasks, resources, the pathway sections) records its history.
+    history = ContentHistory(inherit=True)
 
     class Meta:
         abstract = True
@@ -63,6 +105,7 @@ class Pathway(models.Model):
     archived_at = models.DateTimeField(
         null=True, blank=True, help_text="When it was withdrawn from the catalogue; empty while offered."
     )
+    history = ContentHistory()
 
     class Meta:
         ordering = ["title"]
@@ -351,6 +394,9 @@ class DigestLog(models.Model):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Nothing to send"
+        # The mail server may or may not have taken it (a timeout or disconnect after the message
+        # was handed over): not sent again, for the admin to see.
+        UNKNOWN = "unknown", "Outcome unknown"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_logs")
     week = models.DateField(help_text="Monday of the learner's local week the digest is for.")

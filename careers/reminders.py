@@ -12,9 +12,11 @@ unmuted enrolment whose moment has come, reminders on, a verified address; then 
 The claim: one state machine on DigestLog, a row unique per (learner, week).
 
     (no row) --claim--> CLAIMED --send takes the lease--> SENDING --email accepted--> SENT
-                          ^  ^                              |  |
-                          |  +--- attempt raised -----------+  +--nothing left to cover--> SKIPPED
-                          |       (Celery retries with backoff)
+                          ^  ^                              |  |  |
+                          |  +--- attempt raised -----------+  |  +--nothing left to cover--> SKIPPED
+                          |       before the message was       |
+                          |       handed over, or refused      +--timeout / disconnect while handing
+                          |       (Celery retries with backoff)    it over--> UNKNOWN (final)
     FAILED <--last retry failed (only from CLAIMED, or SENDING whose lease ran out)--
        |
        +--a later run claims it again--> CLAIMED (attempts and last_error kept)
@@ -24,8 +26,13 @@ The claim: one state machine on DigestLog, a row unique per (learner, week).
   A week with a row in any other state is never claimed again: re-runs, a change of slot after
   the week went out and a pathway enrolled mid-week send nothing more.
 - send (worker): takes the sending lease with a conditional UPDATE (CLAIMED, or SENDING whose lease
-  ran out), counts the attempt, builds and sends, then SENT. An exception puts it back to CLAIMED
-  with the error, and the task retries.
+  ran out), counts the attempt, builds the message and opens the mail connection, sends, then SENT.
+  An exception before the message is handed over (rendering, connection refused, unknown host, bad
+  login) or a refusal by the server puts it back to CLAIMED with the error, and the task retries.
+- outcome unknown (worker): a timeout or dropped connection while handing the message over
+  (OUTCOME_UNKNOWN) may come after the mail server took it, so the row becomes UNKNOWN with the
+  error, for the admin, and is never sent again: at most once in that window, exactly once
+  everywhere else. Nothing (fail, re-queue, claim) takes an UNKNOWN row back.
 - fail (the task's final failure): CLAIMED -> FAILED, and the learner is due again an hour later.
   A row another worker holds under a live lease, or one already SENT, is left alone.
 - re-queue (dispatcher): a CLAIMED or SENDING row whose claim is STALE_CLAIM_AFTER old (its worker
@@ -38,6 +45,8 @@ the retry an hour after a final failure use the wall clock (timezone.now()): the
 workers in real time.
 """
 
+import logging
+import smtplib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -55,6 +64,8 @@ from accounts.tokens import unsubscribe_token
 from careers.models import DigestLog, Enrolment
 from careers.schedule import local_date
 
+logger = logging.getLogger(__name__)
+
 CHUNK_SIZE = 500
 RETRY_RELEASED_AFTER = timedelta(hours=1)
 # A claim neither sent nor failed this long after it was made (its worker died with it) is
@@ -62,6 +73,15 @@ RETRY_RELEASED_AFTER = timedelta(hours=1)
 STALE_CLAIM_AFTER = timedelta(minutes=30)
 SENDING_LEASE = timedelta(minutes=10)
 # "Send me this week's email now": at most this many per learner and hour.
+# Raised while the message is being handed to the mail server, these leave its fate unknown: the
+# server may have taken it and answered too late (or the connection dropped after DATA).
+OUTCOME_UNKNOWN = (
+    TimeoutError,
+    smtplib.SMTPServerDisconnected,
+    ConnectionResetError,
+    ConnectionAbortedError,
+    BrokenPipeError,
+)
 PREVIEWS_PER_HOUR = 3
 PREVIEW_WINDOW = timedelta(hours=1)
 # Changing any of these moves the learner's next digest.
@@ -286,7 +306,15 @@ def dispatch(now, enqueue):
 
 def send(log_id, now):
     """Send a claimed digest. Returns the message, or None if it was sent, failed, has nothing
-    left to cover, or is being sent by another worker."""
+    left to cover, is being sent by another worker, or its outcome is unknown.
+
+    Before the message is handed to the mail server (rendering, connecting) any error puts the row
+    back to CLAIMED and is raised, for a retry. While handing it over, a timeout or a dropped
+    connection (OUTCOME_UNKNOWN) may come after the server took it: the row becomes UNKNOWN and is
+    not retried (at most once in that window); other errors there are refusals, retried.
+    """
+    from django.core.mail import get_connection
+
     from careers import digest
 
     started = timezone.now()
@@ -298,18 +326,41 @@ def send(log_id, now):
         return None
     mine = DigestLog.objects.filter(pk=log_id, state=State.SENDING)
     user_id = DigestLog.objects.values_list("user_id", flat=True).get(pk=log_id)
+    connection = get_connection()
     try:
         found = digest.digest_for(user_id=user_id, now=now)
         if found is None:  # every pathway was paused, muted or left since the claim
             mine.update(state=State.SKIPPED, sending_until=None)
             return None
         message = digest.build_message(digest=found)
+        message.connection = connection
+        connection.open()  # refused, unknown host, bad login: nothing was handed over
+    except Exception as error:
+        mine.update(state=State.CLAIMED, sending_until=None, last_error=_describe(error))
+        _close(connection)
+        raise
+    try:
         message.send()
+    except OUTCOME_UNKNOWN as error:
+        mine.update(state=State.UNKNOWN, sending_until=None, last_error=_describe(error))
+        logger.warning("digest outcome unknown, not retried: log=%s %s", log_id, _describe(error))
+        return None
     except Exception as error:
         mine.update(state=State.CLAIMED, sending_until=None, last_error=_describe(error))
         raise
-    mine.update(state=State.SENT, sent_at=timezone.now(), sending_until=None)
+    else:
+        mine.update(state=State.SENT, sent_at=timezone.now(), sending_until=None)
+    finally:
+        _close(connection)
     return message
+
+
+def _close(connection):
+    """Close the mail connection; a failure to say QUIT changes nothing about what was sent."""
+    try:
+        connection.close()
+    except Exception:  # noqa: BLE001 - the outcome is already recorded
+        logger.info("closing the mail connection failed", exc_info=True)
 
 
 def fail(log_id, error, wall_now):

@@ -70,17 +70,29 @@ def learner_required(view):
     def wrapper(request, *args, **kwargs):
         if request.user.is_authenticated:
             return view(request, *args, **kwargs)
-        back = _safe_next(
-            request, request.htmx.current_url_abs_path if request.htmx else request.get_full_path()
-        )
+        back = _safe_next(request, _htmx_page(request) if request.htmx else request.get_full_path())
         to_login = redirect_to_login(back)
         return HttpResponseClientRedirect(to_login["Location"]) if request.htmx else to_login
 
     return wrapper
 
 
+def _htmx_page(request):
+    """The path of the page an htmx request came from, or None (also for a malformed HX-Current-URL
+    header such as "http://[", which urlsplit refuses with a ValueError)."""
+    try:
+        return request.htmx.current_url_abs_path
+    except ValueError:
+        return None
+
+
 def _safe_next(request, url, fallback="/dashboard/"):
-    if url and url_has_allowed_host_and_scheme(url, {request.get_host()}, request.is_secure()):
+    # Only a path on this site: redirect() would take a bare word ("next=0") for a view name (a 500).
+    if (
+        url
+        and url.startswith("/")
+        and url_has_allowed_host_and_scheme(url, {request.get_host()}, request.is_secure())
+    ):
         return url
     return fallback
 
@@ -260,9 +272,7 @@ def _write_and_answer(request, enrolment, item, write, ticks_of, message):
         return HttpResponse("You left this pathway: rejoin it to tick tasks again.", status=409)
     if request.htmx:
         progress = selectors.enrolment_progress(enrolment.id, timezone.now())
-        page = _safe_next(
-            request, request.htmx.current_url_abs_path, fallback=enrolment.pathway.get_absolute_url()
-        )
+        page = _safe_next(request, _htmx_page(request), fallback=enrolment.pathway.get_absolute_url())
         context = {"progress": progress, "next_url": page, "item": item, "ticks": ticks_of(progress)}
         return render(request, "careers/_progress.html#tick_response", context)
     messages.success(request, message)

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "django_structlog",
+    "simple_history",  # guide content edits: who, when, what changed (careers.models.ContentHistory)
     "careers",
     "accounts",
     "config.apps.SiteConfig",  # /healthz and the request log's fields
@@ -66,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",  # the admin user behind a content edit
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -207,7 +209,12 @@ _CACHE_REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss")) or (
 )
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_REDIS_URL}
+        {
+            # Fails open (a logged miss) when Redis is unreachable: log-in and sign-up keep working.
+            "BACKEND": "config.cache.FailOpenRedisCache",
+            "LOCATION": _CACHE_REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
         if _CACHE_REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

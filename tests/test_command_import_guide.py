@@ -140,6 +140,7 @@ def test_the_fixture_matches_what_the_command_makes_of_the_seed_guides():
                 for row in model.objects.order_by("pk").values()
             ]
             for model in apps.get_app_config("careers").get_models()
+            if not model.__name__.startswith("Historical")  # an import records history, a fixture not
         }
 
     call_command("loaddata", ROOT / "fixtures" / "pathways.json", verbosity=0)

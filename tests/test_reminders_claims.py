@@ -71,7 +71,7 @@ def covers(message, pathway):
 
 @pytest.fixture
 def flaky_mail():
-    """flaky_mail(failures): the mail server drops the connection on the first `failures` sends
+    """flaky_mail(failures): the mail server refuses (451, try later) the first `failures` sends
     (all of them with None), then delivers; yields the list of attempts made."""
     attempts = []
     deliver = mail.EmailMultiAlternatives.send
@@ -80,7 +80,7 @@ def flaky_mail():
         def send(message, *args, **kwargs):
             attempts.append(message.to[0])
             if failures is None or len(attempts) <= failures:
-                raise smtplib.SMTPServerDisconnected("connection dropped")
+                raise smtplib.SMTPDataError(451, "4.3.0 try again later")
             return deliver(message, *args, **kwargs)
 
         return mock.patch.object(mail.EmailMultiAlternatives, "send", send)
@@ -281,11 +281,11 @@ def test_a_send_that_fails_then_succeeds_sends_one_email(enrolled, flaky_mail):
     enrolled()
     now = utc(2026, 3, 2, 9)
     [log] = claims(now)
-    with flaky_mail(failures=1), pytest.raises(smtplib.SMTPServerDisconnected):
+    with flaky_mail(failures=1), pytest.raises(smtplib.SMTPDataError):
         reminders.send(log.id, now)
     log.refresh_from_db()
     assert (log.state, log.sending_until, log.attempts) == (State.CLAIMED, None, 1)
-    assert "connection dropped" in log.last_error
+    assert "try again later" in log.last_error
     assert reminders.send(log.id, now) is not None
     assert reminders.send(log.id, now) is None  # sent: never again
     assert len(mail.outbox) == 1
@@ -356,7 +356,7 @@ def test_a_final_failure_is_kept_as_failed_and_sent_by_a_later_run(
     # Kept, for the admin: failed, with its attempts and error; the learner is due an hour later.
     log.refresh_from_db()
     assert (log.state, log.attempts, log.sent_at) == (State.FAILED, attempts, None)
-    assert "SMTPServerDisconnected" in log.last_error
+    assert "SMTPDataError" in log.last_error
     retry_at = wall + reminders.RETRY_RELEASED_AFTER
     assert set(Enrolment.objects.filter(user=enrolment.user).values_list("next_reminder_at", flat=True)) == {
         retry_at
@@ -487,3 +487,130 @@ def test_a_real_worker_delivers_the_digest_once(celery_worker_on_redis, enrolled
     assert set(Enrolment.objects.filter(user=enrolment.user).values_list("next_reminder_at", flat=True)) == {
         utc(2026, 3, 16, 8)
     }
+
+
+# --- Outcome unknown: the mail server may have taken it -------------------------------------------
+
+
+class FakeSMTP:
+    """An email backend standing in for an SMTP server that fails at `stage` ("open" or "send")
+    with `error`; delivered messages go to mail.outbox. Set the class attributes per test."""
+
+    stage, error = None, None
+
+    def __init__(self, *args, **kwargs):
+        self.opened = False
+
+    def open(self):
+        if FakeSMTP.stage == "open":
+            raise FakeSMTP.error
+        self.opened = True
+        return True
+
+    def close(self):
+        self.opened = False
+
+    def send_messages(self, messages):
+        if FakeSMTP.stage == "send":
+            raise FakeSMTP.error
+        mail.outbox.extend(messages)
+        return len(messages)
+
+
+@pytest.fixture
+def fake_smtp(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.FakeSMTP"
+    yield FakeSMTP
+    FakeSMTP.stage = FakeSMTP.error = None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "error",
+    [
+        TimeoutError("timed out"),
+        smtplib.SMTPServerDisconnected("Connection unexpectedly closed"),
+        ConnectionResetError(104, "reset"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_a_timeout_or_disconnect_while_handing_the_message_over_is_unknown_and_never_sent_again(
+    enrolled, fake_smtp, error
+):
+    enrolment = enrolled()
+    now = utc(2026, 3, 2, 9)
+    [log] = claims(now)
+    fake_smtp.stage, fake_smtp.error = "send", error
+
+    assert reminders.send(log.id, now) is None  # not raised: the task does not retry
+
+    log.refresh_from_db()
+    assert (log.state, log.sending_until, log.attempts) == (State.UNKNOWN, None, 1)
+    assert type(error).__name__ in log.last_error
+    fake_smtp.stage = None  # the server answers again: still nothing more goes out
+    assert reminders.send(log.id, now) is None
+    assert reminders.fail(log.id, error, timezone.now()) is False
+    assert reminders.dispatch(now + timedelta(hours=2), lambda log: pytest.fail("re-queued")) == 0
+    assert mail.outbox == []
+    assert DigestLog.objects.get(user=enrolment.user).state == State.UNKNOWN
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("stage", "error"),
+    [
+        ("open", ConnectionRefusedError(111, "Connection refused")),
+        ("open", OSError(-2, "Name or service not known")),
+        ("open", smtplib.SMTPAuthenticationError(535, b"bad credentials")),
+        ("open", TimeoutError("connect timed out")),  # nothing was handed over yet
+        ("send", smtplib.SMTPRecipientsRefused({"x@example.com": (450, b"mailbox busy")})),
+    ],
+    ids=lambda value: value if isinstance(value, str) else type(value).__name__,
+)
+def test_a_failure_before_the_message_is_handed_over_is_retried_and_sent_once(
+    enrolled, fake_smtp, stage, error
+):
+    enrolled()
+    now = utc(2026, 3, 2, 9)
+    [log] = claims(now)
+    fake_smtp.stage, fake_smtp.error = stage, error
+
+    with pytest.raises(type(error)):
+        reminders.send(log.id, now)
+    log.refresh_from_db()
+    assert (log.state, log.sending_until, log.attempts) == (State.CLAIMED, None, 1)
+
+    fake_smtp.stage = None
+    assert reminders.send(log.id, now) is not None
+    assert reminders.send(log.id, now) is None
+    assert len(mail.outbox) == 1
+    log.refresh_from_db()
+    assert (log.state, log.attempts) == (State.SENT, 2)
+
+
+@pytest.mark.django_db
+def test_a_render_error_is_retried(enrolled, fake_smtp):
+    enrolled()
+    now = utc(2026, 3, 2, 9)
+    [log] = claims(now)
+    with mock.patch("careers.digest.build_message", side_effect=ValueError("bad template")):
+        with pytest.raises(ValueError):
+            reminders.send(log.id, now)
+    log.refresh_from_db()
+    assert log.state == State.CLAIMED
+    assert reminders.send(log.id, now) is not None
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_the_celery_task_does_not_retry_an_unknown_outcome(enrolled, fake_smtp):
+    enrolled()
+    now = utc(2026, 3, 2, 9)
+    [log] = claims(now)
+    fake_smtp.stage, fake_smtp.error = "send", TimeoutError("timed out")
+
+    result = send_reminder.apply(args=[log.id, now.isoformat()], throw=False)
+
+    assert result.successful()
+    log.refresh_from_db()
+    assert (log.state, log.attempts) == (State.UNKNOWN, 1)

@@ -93,6 +93,51 @@ def redis_server():
         atexit.unregister(stop)
 
 
+class ThrowawayRedis:
+    """A redis-server of one test's own: `url`, and `stop()` to take it down mid-test."""
+
+    def __init__(self, url, process):
+        self.url, self.process = url, process
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture
+def throwaway_redis():
+    """A private redis-server for one test (not the session's), which the test may stop to see how
+    the app copes with Redis gone; yields a ThrowawayRedis. Stopped and cleaned up afterwards."""
+    binary = _find_redis_server()
+    if binary is None:
+        pytest.fail("redis-server not found: run the suite with `make test`.", pytrace=False)
+    workdir = Path(tempfile.mkdtemp(prefix="careers-redis-throwaway-"))
+    server = None
+    try:
+        for _attempt in range(3):
+            port = free_port(REDIS_HOST)
+            url = f"redis://{REDIS_HOST}:{port}/0"
+            command = [binary, "--bind", REDIS_HOST, "--port", str(port), "--save", "", "--appendonly", "no"]
+            command += ["--dir", str(workdir), "--logfile", str(workdir / "redis.log"), "--daemonize", "no"]
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+            server = ThrowawayRedis(url, process)
+            if _redis_answers(url, process):
+                break
+            server.stop()
+        else:
+            pytest.fail(f"Could not start a throwaway redis-server ({binary})", pytrace=False)
+        yield server
+    finally:
+        if server is not None:
+            server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def _drop_broker_connections(app):
     """Forget pooled broker connections, so the next message goes to the broker now configured."""
     from kombu import pools

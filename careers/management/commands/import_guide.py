@@ -31,7 +31,7 @@ class Command(BaseCommand):
             raise CommandError("nothing imported:\n  " + "\n  ".join(errors))
 
         with transaction.atomic():
-            results = [(path, guide, import_pathway(guide)) for path, guide in parsed]
+            results = [(path, guide, import_pathway(guide, source=path)) for path, guide in parsed]
         for path, guide, result in results:
             tasks = sum(len(phase.tasks) for phase in guide.phases)
             self.stdout.write(
