@@ -108,7 +108,7 @@ test: system-packages install  ## Run the test suite on a throwaway PostgreSQL (
 	$(TEST_ENV) $(BIN)/pytest $(ARGS)
 
 bench: system-packages install  ## Benchmarks that print numbers (weekly reminders for 10,000 learners)
-	$(TEST_ENV) $(BIN)/pytest bench -q -p no:randomly $(ARGS)
+	$(TEST_ENV) $(BIN)/pytest bench -q -p no:randomly -n 0 $(ARGS)
 
 lint: install  ## Check the code with ruff
 	$(BIN)/ruff check .

@@ -48,7 +48,11 @@ def test_expired_links_raise_expired_and_load_as_none(enrolment, pathway):
     assert inbox.enrolment_from_pause_token(old_pause) is None
 
 
-@pytest.mark.parametrize("bad", ["", "x", "not:a:token", signing.dumps({"u": 1, "e": 1, "t": 1})])
+@pytest.mark.parametrize(
+    "bad",
+    ["", "x", "not:a:token", signing.dumps({"u": 1, "e": 1, "t": 1})],
+    ids=["empty", "word", "colons", "signed-with-another-salt"],
+)
 def test_tokens_not_ours_are_invalid_not_expired(bad):
     with pytest.raises(inbox.InvalidLink) as raised:
         inbox.read_task_token(bad)
