@@ -207,3 +207,34 @@ def assert_well_formed_page(page):
     assert anchors <= set(ids), f"in-page link to a missing id: {anchors - set(ids)}"
     assert not page.find_all(style=True) and not page.find_all("style"), "inline style breaks the CSP"
     assert all("src" in e.attrs for e in page.find_all("script")), "inline script breaks the CSP"
+
+
+# --- The admin -------------------------------------------------------------------------------
+
+
+def phase_form_data(admin_client, phase, texts=None):
+    """The admin page of `phase` and its form as it would be posted, its tasks' texts replaced by
+    `texts` ({task pk: text}). Returns (url, data)."""
+    url = reverse("admin:careers_phase_change", args=[phase.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update({"pathway": phase.pathway_id, "title": phase.title, "summary": phase.summary})
+    tasks = list(phase.tasks.order_by("order"))
+    data.update(
+        {
+            "tasks-TOTAL_FORMS": len(tasks),
+            "tasks-INITIAL_FORMS": len(tasks),
+            "resources-TOTAL_FORMS": 0,
+            "resources-INITIAL_FORMS": 0,
+        }
+    )
+    for index, task in enumerate(tasks):
+        data.update(
+            {
+                f"tasks-{index}-id": task.pk,
+                f"tasks-{index}-phase": phase.pk,
+                f"tasks-{index}-order": task.order,
+                f"tasks-{index}-text": (texts or {}).get(task.pk, task.text),
+            }
+        )
+    return url, data

@@ -11,6 +11,7 @@ from django.utils import timezone
 from careers import selectors
 from careers.models import DigestLog, Enrolment, Pathway, Phase, Task, TaskCompletion
 from tests.factories import all_tasks, tick, timed_tasks
+from tests.pages import phase_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -302,28 +303,7 @@ def test_a_task_deleted_in_its_phase_inline_is_archived_with_its_ticks(admin_cli
     tick(enrolment, first)
     phase = first.phase
     others = list(phase.tasks.exclude(pk=first.pk).order_by("order"))
-    url = reverse("admin:careers_phase_change", args=[phase.pk])
-    form = admin_client.get(url).context["adminform"].form
-    data = {name: value for name, value in form.initial.items() if value is not None}
-    data.update({"pathway": phase.pathway_id, "title": phase.title, "summary": phase.summary})
-    tasks = list(phase.tasks.order_by("order"))
-    data.update(
-        {
-            "tasks-TOTAL_FORMS": len(tasks),
-            "tasks-INITIAL_FORMS": len(tasks),
-            "resources-TOTAL_FORMS": 0,
-            "resources-INITIAL_FORMS": 0,
-        }
-    )
-    for index, task in enumerate(tasks):
-        data.update(
-            {
-                f"tasks-{index}-id": task.pk,
-                f"tasks-{index}-phase": phase.pk,
-                f"tasks-{index}-order": task.order,
-                f"tasks-{index}-text": task.text,
-            }
-        )
+    url, data = phase_form_data(admin_client, phase)
     data["tasks-0-DELETE"] = "on"
 
     response = admin_client.post(url, data)

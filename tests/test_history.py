@@ -11,37 +11,11 @@ from careers import guides
 from careers.importer import import_pathway
 from careers.models import Pathway, Phase, Task
 from tests.factories import GUIDES_DIR, SPEECH_GUIDE, timed_tasks
+from tests.pages import phase_form_data
 
 pytestmark = pytest.mark.django_db
 
 SOURCE = f"fixtures/guides/{SPEECH_GUIDE}"
-
-
-def phase_form_data(admin_client, phase, texts):
-    """The phase's admin form as posted, with its tasks' texts replaced by `texts` (by task)."""
-    url = reverse("admin:careers_phase_change", args=[phase.pk])
-    form = admin_client.get(url).context["adminform"].form
-    data = {name: value for name, value in form.initial.items() if value is not None}
-    data.update({"pathway": phase.pathway_id, "title": phase.title, "summary": phase.summary})
-    tasks = list(phase.tasks.order_by("order"))
-    data.update(
-        {
-            "tasks-TOTAL_FORMS": len(tasks),
-            "tasks-INITIAL_FORMS": len(tasks),
-            "resources-TOTAL_FORMS": 0,
-            "resources-INITIAL_FORMS": 0,
-        }
-    )
-    for index, task in enumerate(tasks):
-        data.update(
-            {
-                f"tasks-{index}-id": task.pk,
-                f"tasks-{index}-phase": phase.pk,
-                f"tasks-{index}-order": task.order,
-                f"tasks-{index}-text": texts.get(task.pk, task.text),
-            }
-        )
-    return url, data
 
 
 def edit_in_phase_inline(admin_client, task, text):

@@ -44,57 +44,9 @@ def _redis_answers(url, process, seconds=10.0):
         client.close()
 
 
-@pytest.fixture(scope="session")
-def redis_server():
-    """A private redis-server for this test session on a free local port; yields its URL.
-
-    Nothing is persisted (`--save ""`, no AOF); the server is stopped and its temp dir deleted at the
-    end, also when the session ends badly. `make test` installs Debian's `redis-server` if missing.
-    """
-    binary = _find_redis_server()
-    if binary is None:
-        pytest.fail(
-            "redis-server not found (looked on PATH and at /usr/bin/redis-server). Run the suite with "
-            "`make test`, which installs Debian's `redis-server` package when it is missing.",
-            pytrace=False,
-        )
-    workdir = Path(tempfile.mkdtemp(prefix="careers-redis-"))
-    processes = []
-
-    def stop():
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-        shutil.rmtree(workdir, ignore_errors=True)
-
-    atexit.register(stop)  # backstop if the session dies before fixture teardown
-    try:
-        # Another process may grab the port between picking and binding it: try a few.
-        for _attempt in range(3):
-            port = free_port(REDIS_HOST)
-            url = f"redis://{REDIS_HOST}:{port}/0"
-            command = [binary, "--bind", REDIS_HOST, "--port", str(port), "--save", "", "--appendonly", "no"]
-            command += ["--dir", str(workdir), "--logfile", str(workdir / "redis.log"), "--daemonize", "no"]
-            processes.append(subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL))
-            if _redis_answers(url, processes[-1]):
-                break
-        else:
-            logfile = workdir / "redis.log"
-            log = logfile.read_text(errors="replace") if logfile.exists() else ""
-            pytest.fail(f"Could not start the test redis-server ({binary}):\n{log[-2000:]}", pytrace=False)
-        yield url
-    finally:
-        stop()
-        atexit.unregister(stop)
-
-
-class ThrowawayRedis:
-    """A redis-server of one test's own: `url`, and `stop()` to take it down mid-test."""
+class RedisServer:
+    """A private redis-server: its `url`, and `stop()` (a test may call it to see the app cope with
+    Redis gone)."""
 
     def __init__(self, url, process):
         self.url, self.process = url, process
@@ -109,28 +61,63 @@ class ThrowawayRedis:
                 self.process.wait()
 
 
+def _start_redis(workdir):
+    """A redis-server on a free local port, keeping nothing (`--save ""`, no AOF), logging in
+    `workdir`; fails the test run with its log when it cannot start. `make test` installs Debian's
+    `redis-server` when it is missing."""
+    binary = _find_redis_server()
+    if binary is None:
+        pytest.fail(
+            "redis-server not found (looked on PATH and at /usr/bin/redis-server). Run the suite with "
+            "`make test`, which installs Debian's `redis-server` package when it is missing.",
+            pytrace=False,
+        )
+    # Another process may grab the port between picking and binding it: try a few.
+    for _attempt in range(3):
+        port = free_port(REDIS_HOST)
+        url = f"redis://{REDIS_HOST}:{port}/0"
+        command = [binary, "--bind", REDIS_HOST, "--port", str(port), "--save", "", "--appendonly", "no"]
+        command += ["--dir", str(workdir), "--logfile", str(workdir / "redis.log"), "--daemonize", "no"]
+        server = RedisServer(
+            url, subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        )
+        if _redis_answers(url, server.process):
+            return server
+        server.stop()
+    logfile = workdir / "redis.log"
+    log = logfile.read_text(errors="replace") if logfile.exists() else ""
+    pytest.fail(f"Could not start a test redis-server ({binary}):\n{log[-2000:]}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A private redis-server for this test session; yields its URL. Stopped and its temp dir
+    deleted at the end, also when the session ends badly."""
+    workdir = Path(tempfile.mkdtemp(prefix="careers-redis-"))
+    started = []
+
+    def stop():
+        for server in started:
+            server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    atexit.register(stop)  # backstop if the session dies before fixture teardown
+    try:
+        started.append(_start_redis(workdir))
+        yield started[0].url
+    finally:
+        stop()
+        atexit.unregister(stop)
+
+
 @pytest.fixture
 def throwaway_redis():
     """A private redis-server for one test (not the session's), which the test may stop to see how
-    the app copes with Redis gone; yields a ThrowawayRedis. Stopped and cleaned up afterwards."""
-    binary = _find_redis_server()
-    if binary is None:
-        pytest.fail("redis-server not found: run the suite with `make test`.", pytrace=False)
+    the app copes with Redis gone; yields a RedisServer. Stopped and cleaned up afterwards."""
     workdir = Path(tempfile.mkdtemp(prefix="careers-redis-throwaway-"))
     server = None
     try:
-        for _attempt in range(3):
-            port = free_port(REDIS_HOST)
-            url = f"redis://{REDIS_HOST}:{port}/0"
-            command = [binary, "--bind", REDIS_HOST, "--port", str(port), "--save", "", "--appendonly", "no"]
-            command += ["--dir", str(workdir), "--logfile", str(workdir / "redis.log"), "--daemonize", "no"]
-            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-            server = ThrowawayRedis(url, process)
-            if _redis_answers(url, process):
-                break
-            server.stop()
-        else:
-            pytest.fail(f"Could not start a throwaway redis-server ({binary})", pytrace=False)
+        server = _start_redis(workdir)
         yield server
     finally:
         if server is not None:
