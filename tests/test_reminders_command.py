@@ -1,11 +1,13 @@
 """`manage.py send_weekly_reminders`: the operator's way to send the digests due now (or at --now),
 its report, --dry-run (who would get what, planned as the real run plans), and a malformed --now."""
 
+import smtplib
 from datetime import UTC, date, datetime
 from io import StringIO
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -40,6 +42,31 @@ def test_sends_what_is_due_and_reports_each_email(enrolment):
     assert f"Sent “{message.subject}” to ada@example.com" in out
     assert "1 digest sent at 2026-03-02 09:00 UTC." in out
     assert DigestLog.objects.get(user=enrolment.user).state == DigestLog.State.SENT
+
+
+class RefusesAda(EmailBackend):
+    """A mail server that refuses one address and takes the others."""
+
+    def send_messages(self, messages):
+        if any("ada@example.com" in message.to for message in messages):
+            raise smtplib.SMTPRecipientsRefused({"ada@example.com": (550, b"mailbox unavailable")})
+        return super().send_messages(messages)
+
+
+def test_one_failed_send_does_not_stop_the_others_and_is_recorded(enrolment, pathway, settings):
+    make_enrolment_at(ENROLLED, user=make_learner("grace@example.com"), pathway=pathway, start_date=STARTED)
+    settings.EMAIL_BACKEND = f"{__name__}.RefusesAda"
+    errors = StringIO()
+
+    with pytest.raises(CommandError, match="1 digest could not be sent"):
+        call_command(
+            "send_weekly_reminders", "--now", "2026-03-02T09:00:00+00:00", stdout=StringIO(), stderr=errors
+        )
+
+    assert [message.to for message in mail.outbox] == [["grace@example.com"]]
+    assert "SMTPRecipientsRefused" in errors.getvalue()
+    failed = DigestLog.objects.get(user=enrolment.user)
+    assert failed.state == DigestLog.State.FAILED and "mailbox unavailable" in failed.last_error
 
 
 def test_a_rerun_in_the_same_week_sends_nothing_more(enrolment):

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from careers import digest, reminders
 from careers.models import DigestLog
@@ -30,16 +31,26 @@ class Command(BaseCommand):
         if dry_run:
             self._dry_run(at)
             return
-        sent = []
+        sent, failed = [], []
 
         def send_now(log):
-            message = reminders.send(log.id, at)
+            try:
+                message = reminders.send(log.id, at)
+            except Exception as error:
+                # One learner's failure does not stop the others: recorded as the worker's last
+                # attempt would be (failed, due again later), and reported.
+                reminders.fail(log.id, error, timezone.now())
+                failed.append(log)
+                self.stderr.write(f"Not sent to learner {log.user_id}: {type(error).__name__}: {error}")
+                return
             if message:
                 sent.append(message)
                 self.stdout.write(f"Sent “{message.subject}” to {message.to[0]}")
 
         reminders.dispatch(at, send_now)
         self.stdout.write(f"{_count(len(sent), 'digest')} sent at {at:%Y-%m-%d %H:%M %Z}.")
+        if failed:
+            raise CommandError(f"{_count(len(failed), 'digest')} could not be sent: see above.")
 
     def _dry_run(self, at):
         """The real run's plan (careers.reminders.plan) and content (careers.digest.digest_for),
