@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from careers import reminders
 from careers.models import ActionItemCompletion, Enrolment, HabitTick, SkipReason, Task, TaskCompletion
+from careers.schedule import week_window
 
 
 class EnrolmentClosed(Exception):
@@ -121,7 +122,11 @@ def _end_pause(enrolment, now):
 def set_task_done(*, enrolment, task, done, now):
     """Record that `task` is done (or not) in `enrolment`. Setting the state it already has
     changes nothing, so a repeated request or a second tab cannot undo a tick. Done replaces a
-    skip; not done removes any resolution (it is also "undo skip")."""
+    skip; not done removes any resolution (it is also "undo skip"). A task of an ongoing phase is
+    a weekly habit: done for the learner's current week only (set_habit_done)."""
+    if task.phase.is_ongoing:
+        set_habit_done(enrolment=enrolment, task=task, done=done, now=now)
+        return
     _resolve(
         TaskCompletion,
         enrolment=enrolment,
@@ -159,13 +164,14 @@ def skip_action_item(*, enrolment, action_item, reason, now):
     )
 
 
-def set_habit_done(*, enrolment, task, done, now, week_start, week_end):
-    """Tick (or untick) the habit `task` for the plan week [week_start, week_end) holding `now`:
-    done adds a tick unless the week has one; not done removes the week's ticks."""
+def set_habit_done(*, enrolment, task, done, now):
+    """Tick (or untick) the habit `task` for the learner's plan week holding `now` (from their
+    reminder day, in their time zone): done adds a tick unless the week has one; not done removes
+    the week's ticks."""
     if not task.phase.is_ongoing:
         raise ValueError(f"Task {task.pk} is not a weekly habit: its phase has a duration.")
-    if not week_start <= now < week_end:
-        raise ValueError("`now` must fall in the week from `week_start` to `week_end`.")
+    profile = enrolment.user.profile
+    week_start, week_end = week_window(now, profile.time_zone, profile.reminder_weekday)
     with transaction.atomic():
         _lock_open(enrolment)  # serialises the learner's writes, so two ticks add one row
         this_week = HabitTick.objects.filter(

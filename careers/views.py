@@ -15,7 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from careers import inbox, reminders, selectors, services
 from careers.forms import CatalogueFilterForm, EnrolForm, SkipForm, TickForm
 from careers.models import ActionItem, Enrolment, Pathway, Task
-from careers.schedule import local_date, week_window
+from careers.schedule import local_date
 
 
 def home(request):
@@ -184,22 +184,8 @@ def leave(request, enrolment_id):
 def tick_task(request, enrolment_id, task_id):
     enrolment = _get_enrolment_for_user(request, enrolment_id)
     task = _get_task_of(enrolment, task_id)
-    set_done = _task_setter(request.user.profile, enrolment=enrolment, task=task)
+    set_done = partial(services.set_task_done, enrolment=enrolment, task=task)
     return _tick(request, enrolment, task, set_done, ticks_of=lambda progress: progress.task_ticks)
-
-
-def _task_setter(profile, *, enrolment, task):
-    """`set_done(done=..., now=...)` for `task`, from the dashboard or from the email's link."""
-    if task.phase.is_ongoing:  # a weekly habit: ticked for the learner's current plan week
-        return partial(_set_habit_done, profile, enrolment=enrolment, task=task)
-    return partial(services.set_task_done, enrolment=enrolment, task=task)
-
-
-def _set_habit_done(profile, *, enrolment, task, done, now):
-    week_start, week_end = week_window(now, profile.time_zone, profile.reminder_weekday)
-    services.set_habit_done(
-        enrolment=enrolment, task=task, done=done, now=now, week_start=week_start, week_end=week_end
-    )
 
 
 @learner_required
@@ -340,9 +326,10 @@ def inbox_task(request, token):
         form = TickForm(request.POST)
         if not form.is_valid():
             return render(request, "careers/inbox_invalid.html", status=400)
-        set_done = _task_setter(enrolment.user.profile, enrolment=enrolment, task=task)
         try:
-            set_done(done=form.cleaned_data["done"], now=timezone.now())
+            services.set_task_done(
+                enrolment=enrolment, task=task, done=form.cleaned_data["done"], now=timezone.now()
+            )
         except services.EnrolmentClosed:  # left between the page and the button
             return _inbox_left(request, enrolment)
         context["changed"] = True

@@ -23,7 +23,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from accounts.models import Profile
-from careers import guides, importer, schedule, services
+from careers import guides, importer, services
 from careers.models import (
     ActionItem,
     Enrolment,
@@ -226,12 +226,7 @@ def skip_action_item(enrolment, action_item, reason="not_for_me", at=None):
 
 def tick_habit(enrolment, task, at=None, *, done=True):
     """Tick the habit `task` (a task of an ongoing phase) for the learner's plan week holding `at`."""
-    at = at or timezone.now()
-    profile = Profile.objects.get(user=enrolment.user_id)
-    week_start, week_end = schedule.week_window(at, profile.time_zone, profile.reminder_weekday)
-    services.set_habit_done(
-        enrolment=enrolment, task=task, done=done, now=at, week_start=week_start, week_end=week_end
-    )
+    services.set_habit_done(enrolment=enrolment, task=task, done=done, now=at or timezone.now())
 
 
 def timed_tasks(pathway):

@@ -355,14 +355,7 @@ def test_a_habit_is_ticked_once_per_week_and_unticked_for_that_week_only(enrolme
     week = week_window(NOW, "UTC", 0)  # NOW is a Monday: Monday 00:00 to the next Monday
     assert week == (datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 9, tzinfo=UTC))
     for hours in (0, 5):
-        services.set_habit_done(
-            enrolment=enrolment,
-            task=habit,
-            done=True,
-            now=NOW + timedelta(hours=hours),
-            week_start=week[0],
-            week_end=week[1],
-        )
+        services.set_habit_done(enrolment=enrolment, task=habit, done=True, now=NOW + timedelta(hours=hours))
     assert habit_ticks() == [NOW]
 
     next_week = NOW + timedelta(days=7)
@@ -387,28 +380,12 @@ def test_a_habit_week_is_the_learners_week(make_enrolment, make_learner, pathway
     assert habit_ticks() == [tuesday_night, wednesday]  # two weeks, one tick each
 
 
-def test_set_habit_done_refuses_a_timed_task_a_now_outside_the_week_and_a_left_enrolment(
-    enrolment, pathway, habit
-):
-    start, end = week_window(NOW, "UTC", 0)
+def test_set_habit_done_refuses_a_timed_task_and_a_left_enrolment(enrolment, pathway, habit):
     with pytest.raises(ValueError, match="not a weekly habit"):
-        services.set_habit_done(
-            enrolment=enrolment,
-            task=timed_tasks(pathway)[0],
-            done=True,
-            now=NOW,
-            week_start=start,
-            week_end=end,
-        )
-    with pytest.raises(ValueError, match="must fall in the week"):
-        services.set_habit_done(
-            enrolment=enrolment, task=habit, done=True, now=end, week_start=start, week_end=end
-        )
+        services.set_habit_done(enrolment=enrolment, task=timed_tasks(pathway)[0], done=True, now=NOW)
     services.leave(enrolment=enrolment, now=NOW)
     with pytest.raises(services.EnrolmentClosed):
-        services.set_habit_done(
-            enrolment=enrolment, task=habit, done=True, now=NOW, week_start=start, week_end=end
-        )
+        services.set_habit_done(enrolment=enrolment, task=habit, done=True, now=NOW)
     assert not HabitTick.objects.exists()
 
 
@@ -505,3 +482,11 @@ def test_enrolling_again_in_a_completed_pathway_one_left_finds_it_completed(enro
     assert created
     stored = reloaded(reopened)
     assert (stored.status, stored.completed_at, stored.left_at) == (Enrolment.Status.COMPLETED, again, None)
+
+
+def test_ticking_a_habit_as_a_task_ticks_it_for_this_week(enrolment, habit):
+    services.set_task_done(enrolment=enrolment, task=habit, done=True, now=NOW)
+    assert habit_ticks() == [NOW]
+    assert not TaskCompletion.objects.filter(task=habit).exists()
+    services.set_task_done(enrolment=enrolment, task=habit, done=False, now=NOW + timedelta(hours=1))
+    assert habit_ticks() == []
