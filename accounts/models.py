@@ -1,7 +1,7 @@
 import secrets
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -48,6 +48,14 @@ class Profile(models.Model):
     # The secret in the address of the learner's calendar feed (careers.calendar): whoever has it
     # reads the plan, so it is unguessable, never shown in the admin, and can be replaced.
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token, editable=False)
+    # The learner's answers to "Which pathway fits me?" (careers recommendations), kept to
+    # prefill the form next time.
+    current_role = models.CharField(max_length=150, blank=True)
+    target_role = models.CharField(max_length=150, blank=True)
+    skills = models.JSONField(default=list, blank=True, help_text="Transferable skills the learner has.")
+    hours_per_week = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(80)]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

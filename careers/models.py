@@ -3,7 +3,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
@@ -280,6 +280,11 @@ class Enrolment(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     reminders_enabled = models.BooleanField(
         default=True, help_text="The learner can mute one pathway's reminders and keep the others."
+    )
+    # The learner's pace: the guide's timeline is the full-time pace (careers.pace), stretched or
+    # shrunk to the hours the learner can give. Empty: the guide's own pace.
+    hours_per_week = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(80)]
     )
     # When the learner's next weekly digest falls due (UTC), kept by careers.reminders: the slot is
     # the learner's, so every enrolment of a learner carries the same value.
