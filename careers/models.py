@@ -117,6 +117,14 @@ class Pathway(models.Model):
         return reverse("careers:pathway", args=[self.slug])
 
     @property
+    def short_title(self):
+        """What cards, navigation and the dashboard show ("Software Engineer → Deep Learning
+        Engineer"); the guide's own title is the subtitle on its page."""
+        if self.from_role and self.to_role:
+            return f"{self.from_role} \u2192 {self.to_role}"
+        return self.title
+
+    @property
     def overview_paragraphs(self):
         return [part.strip() for part in self.overview.split("\n\n") if part.strip()]
 
