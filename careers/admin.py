@@ -35,19 +35,26 @@ from careers.models import (
 )
 
 
+def _set_archived_at(model, queryset, value):
+    """Set `archived_at` on the rows of `queryset` (locked), record it in their history; returns
+    the rows."""
+    rows = list(queryset.select_for_update())
+    model._base_manager.filter(pk__in=[row.pk for row in rows]).update(archived_at=value)
+    for row in rows:
+        row.archived_at = value
+    record_update(model, rows)
+    return rows
+
+
 def _archive_rows(model, rows, now):
     """Archive the live ones of `rows` and record it in their history; returns how many."""
     rows = list(rows)
-    live = set(
-        model.all_objects.filter(pk__in=[row.pk for row in rows], archived_at__isnull=True).values_list(
-            "pk", flat=True
-        )
+    archived = _set_archived_at(
+        model, model.all_objects.filter(pk__in=[row.pk for row in rows], archived_at__isnull=True), now
     )
-    model.all_objects.filter(pk__in=live).update(archived_at=now)
     for row in rows:
         row.archived_at = now
-    record_update(model, [row for row in rows if row.pk in live])
-    return len(live)
+    return len(archived)
 
 
 def archive(objs, now):
@@ -69,9 +76,81 @@ def archive(objs, now):
     return archived
 
 
+def restore(objs, now):
+    """Bring archived guide rows back into their pathway (a phase with the tasks and resources
+    archived with it), each recorded in its history; the learners' ticks on them count again.
+    A row whose phase is still archived stays out. Returns (restored, refused) counts."""
+    restored, refused, pathways = 0, 0, set()
+    for obj in objs:
+        if getattr(obj, "phase_id", None) and obj.phase.is_archived:
+            refused += 1
+            continue
+        model = type(obj)
+        if not obj.is_archived:
+            continue
+        restored += len(_set_archived_at(model, model.all_objects.filter(pk=obj.pk), None))
+        if isinstance(obj, Phase):
+            for row_model in (Task, Resource):
+                _set_archived_at(
+                    row_model, row_model.all_objects.filter(phase=obj, archived_at=obj.archived_at), None
+                )
+        pathways.add(obj.phase.pathway_id if hasattr(obj, "phase_id") else obj.pathway_id)
+    for pathway in Pathway.objects.filter(pk__in=pathways):
+        pathway.save(update_fields=["updated_at"])
+        importer.recheck_completion(pathway, now)
+    return restored, refused
+
+
+class ArchivedRowFilter(admin.SimpleListFilter):
+    """Lists show the rows in the guide; archived ones are one click away, to read or restore."""
+
+    title = "in the guide"
+    parameter_name = "archived"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Archived"), ("all", "Both")]
+
+    def choices(self, changelist):
+        choices = list(super().choices(changelist))
+        choices[0]["display"] = "In the guide"
+        return choices
+
+    def queryset(self, request, queryset):
+        if self.value() == "all":
+            return queryset
+        return queryset.filter(archived_at__isnull=self.value() != "yes")
+
+
 class ArchivingAdmin(SimpleHistoryAdmin):
     """Delete archives: the object, the bulk action and the messages say so. "History" lists
-    every change (careers.models.ContentHistory) with its diff, and reverts one."""
+    every change (careers.models.ContentHistory) with its diff, and reverts one. Archived rows
+    are listed under the "Archived" filter, open as any row (with their History), and come back with the
+    "Restore" action."""
+
+    actions = ("restore_rows",)
+
+    def get_queryset(self, request):
+        queryset = self.model.all_objects.get_queryset()
+        ordering = self.get_ordering(request)
+        return queryset.order_by(*ordering) if ordering else queryset
+
+    def get_list_filter(self, request):
+        return (ArchivedRowFilter, *super().get_list_filter(request))
+
+    def get_list_display(self, request):
+        return (*super().get_list_display(request), "archived_at")
+
+    @admin.action(description="Restore selected archived rows to their pathway")
+    @transaction.atomic
+    def restore_rows(self, request, queryset):
+        restored, refused = restore(list(queryset), timezone.now())
+        self.message_user(
+            request, f"{restored} row(s) restored: learners' ticks on them count again.", messages.SUCCESS
+        )
+        if refused:
+            self.message_user(
+                request, f"{refused} row(s) not restored: restore their phase first.", messages.WARNING
+            )
 
     @transaction.atomic
     def delete_model(self, request, obj):
@@ -241,12 +320,7 @@ class PathwayAdmin(SimpleHistoryAdmin):
     @staticmethod
     @transaction.atomic
     def _set_archived_at(queryset, value):
-        pathways = list(queryset.select_for_update())
-        Pathway.objects.filter(pk__in=[pathway.pk for pathway in pathways]).update(archived_at=value)
-        for pathway in pathways:
-            pathway.archived_at = value
-        record_update(Pathway, pathways)
-        return len(pathways)
+        return len(_set_archived_at(Pathway, queryset, value))
 
 
 class TaskInline(CompactInline):

@@ -1,5 +1,6 @@
 from functools import partial, wraps
 
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -314,6 +315,8 @@ def send_preview(request):
 def inbox_task(request, token):
     """GET shows the task and a "Mark done" button; POST ticks it (done=true) or unticks it
     (done=false, the undo), a habit for the learner's current plan week."""
+    if limited := ratelimit.consume_or_429(request, action="inbox_link", key=token):
+        return limited
     try:
         link = inbox.read_task_token(token)
     except inbox.InvalidLink as invalid:
@@ -344,6 +347,8 @@ def inbox_task(request, token):
 @require_http_methods(["GET", "HEAD", "POST"])
 def inbox_pause(request, token):
     """GET asks to pause the pathway; POST pauses it (a paused or completed one stays as it is)."""
+    if limited := ratelimit.consume_or_429(request, action="inbox_link", key=token):
+        return limited
     try:
         enrolment = inbox.read_pause_token(token)
     except inbox.InvalidLink as invalid:

@@ -168,9 +168,10 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Career Pathways] "
 ACCOUNT_SESSION_REMEMBER = None  # "Remember me" checkbox; unticked ends the session with the browser
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
-# {} keeps allauth's default limits (login_failed "10/m/ip,5/5m/key", signup "20/m/ip", ...);
-# ACCOUNT_RATE_LIMITS=0 turns them all off (e.g. for load tests). Counted in the default cache.
-ACCOUNT_RATE_LIMITS = {} if env_bool("ACCOUNT_RATE_LIMITS", True) else False
+# allauth's default limits (login_failed "10/m/ip,5/5m/key", signup "20/m/ip", ...) plus ours:
+# the email's signed links (careers.views inbox_*), per client and per link. ACCOUNT_RATE_LIMITS=0
+# turns them all off (e.g. for load tests). Counted in the default cache.
+ACCOUNT_RATE_LIMITS = {"inbox_link": "30/m/ip,10/m/key"} if env_bool("ACCOUNT_RATE_LIMITS", True) else False
 # Proxies in front of the app that set X-Forwarded-For: rate limits count per client IP, not per proxy.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 

@@ -292,6 +292,57 @@ def test_the_admin_refuses_to_delete_a_pathway_with_learners_and_archives_it_ins
     assert not any(p.pk == pathway.pk for p in selectors.featured_pathways())
 
 
+def listed_tasks(admin_client, **query):
+    response = admin_client.get(reverse("admin:careers_task_changelist"), query)
+    return {task.pk for task in response.context["cl"].result_list}
+
+
+def restore_rows(admin_client, model_name, rows):
+    return admin_client.post(
+        reverse(f"admin:careers_{model_name}_changelist") + "?archived=all",
+        {"action": "restore_rows", "_selected_action": [row.pk for row in rows]},
+        follow=True,
+    )
+
+
+def test_archived_tasks_are_listed_apart_and_a_restored_one_counts_again(admin_client, enrolment):
+    first, *rest = timed_tasks(enrolment.pathway)
+    tick(enrolment, first)
+    admin_client.post(reverse("admin:careers_task_delete", args=[first.pk]), {"post": "yes"})
+
+    assert listed_tasks(admin_client) == {task.pk for task in rest} | {
+        task.pk for task in Task.objects.filter(phase__pathway=enrolment.pathway, phase__duration_weeks=None)
+    }
+    assert listed_tasks(admin_client, archived="yes") == {first.pk}
+    archived_page = admin_client.get(reverse("admin:careers_task_change", args=[first.pk]))
+    assert archived_page.status_code == 200
+
+    response = restore_rows(admin_client, "task", [first])
+
+    assert "1 row(s) restored" in response.content.decode()
+    assert first in Task.objects.all()
+    progress = selectors.enrolment_progress(enrolment.pk, timezone.now())
+    assert first.pk in progress.task_ticks.done_ids
+
+
+def test_restoring_a_phase_brings_back_the_tasks_archived_with_it_not_a_task_archived_before(
+    admin_client, enrolment
+):
+    first, second = timed_tasks(enrolment.pathway)[:2]
+    phase = first.phase
+    admin_client.post(reverse("admin:careers_task_delete", args=[first.pk]), {"post": "yes"})
+    admin_client.post(reverse("admin:careers_phase_delete", args=[phase.pk]), {"post": "yes"})
+
+    refused = restore_rows(admin_client, "task", [second])
+    assert "restore their phase first" in refused.content.decode()
+    assert second not in Task.objects.all()
+
+    restore_rows(admin_client, "phase", [phase])
+
+    assert phase in enrolment.pathway.phases.all()
+    assert list(phase.tasks.all()) == [second]
+
+
 def test_a_pathway_without_learners_can_still_be_deleted(admin_client, pathway):
     admin_client.post(reverse("admin:careers_pathway_delete", args=[pathway.pk]), {"post": "yes"})
 

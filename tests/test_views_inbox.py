@@ -294,3 +294,22 @@ def test_pause_link_expires_after_two_weeks_and_refuses_tampering(enrolment, pau
     assert response.status_code == 410 and "This link has expired" in response.content.decode()
     assert anonymous().post(pause_link[:-3] + "x/").status_code == 400
     assert status_of(enrolment) == Enrolment.Status.ACTIVE
+
+
+def test_one_link_acts_ten_times_a_minute_then_asks_to_wait(enrolment, task, link):
+    client = anonymous()
+    answers = [client.post(link, {"done": "true"}) for _ in range(11)]
+    assert [answer.status_code for answer in answers] == [200] * 10 + [429]
+    assert "Too many requests" in answers[-1].content.decode()
+    assert TaskCompletion.objects.filter(enrolment=enrolment, task=task).count() == 1
+    # Showing the page changes nothing, so it is never limited (mail scanners open links too).
+    assert client.get(link).status_code == 200
+
+
+def test_one_client_posting_to_many_links_is_slowed_down(enrolment, task, link):
+    client = anonymous()
+    # Made-up tokens: a guesser is refused (400) until the per-client limit answers 429.
+    answers = [client.post(f"{link.rstrip('/')}x{n}/", {"done": "true"}).status_code for n in range(31)]
+    assert answers == [400] * 30 + [429]
+    assert client.post(link, {"done": "true"}).status_code == 429
+    assert not TaskCompletion.objects.filter(enrolment=enrolment, task=task).exists()
