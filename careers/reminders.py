@@ -11,38 +11,54 @@ unmuted enrolment whose moment has come, reminders on, a verified address; then 
 
 The claim: one state machine on DigestLog, a row unique per (learner, week).
 
-    (no row) --claim--> CLAIMED --send takes the lease--> SENDING --email accepted--> SENT
-                          ^  ^                              |  |  |
-                          |  +--- attempt raised -----------+  |  +--nothing left to cover--> SKIPPED
-                          |       before the message was       |
-                          |       handed over, or refused      +--timeout / disconnect while handing
-                          |       (Celery retries with backoff)    it over--> UNKNOWN (final)
-    FAILED <--last retry failed (only from CLAIMED, or SENDING whose lease ran out)--
-       |
-       +--a later run claims it again--> CLAIMED (attempts and last_error kept)
+    (no row) --claim--> CLAIMED --lease taken, right before SMTP--> SENDING --accepted--> SENT
+                        |  ^  ^                                       |  |
+         nothing left   |  |  +--refused (4xx/5xx): retried-----------+  +--timeout or dropped
+         to cover:      |  +--error before the hand-over (render,           connection while handing
+         SKIPPED <------+     connect, log in): retried                     it over, or lease ran out
+                        |                                                   (worker died): UNKNOWN
+                        +--last retry failed--> FAILED --a later run claims it again--> CLAIMED
 
 - claim (dispatcher): a conditional UPDATE moving the learner's `next_reminder_at` to next week's
   slot (only one dispatcher can move it), then the row is inserted, or a FAILED row is taken back.
   A week with a row in any other state is never claimed again: re-runs, a change of slot after
   the week went out and a pathway enrolled mid-week send nothing more.
-- send (worker): takes the sending lease with a conditional UPDATE (CLAIMED, or SENDING whose lease
-  ran out), counts the attempt, builds the message and opens the mail connection, sends, then SENT.
-  An exception before the message is handed over (rendering, connection refused, unknown host, bad
-  login) or a refusal by the server puts it back to CLAIMED with the error, and the task retries.
-- outcome unknown (worker): a timeout or dropped connection while handing the message over
-  (OUTCOME_UNKNOWN) may come after the mail server took it, so the row becomes UNKNOWN with the
-  error, for the admin, and is never sent again: at most once in that window, exactly once
-  everywhere else. Nothing (fail, re-queue, claim) takes an UNKNOWN row back.
-- fail (the task's final failure): CLAIMED -> FAILED, and the learner is due again an hour later.
-  A row another worker holds under a live lease, or one already SENT, is left alone.
-- re-queue (dispatcher): a CLAIMED or SENDING row whose claim is STALE_CLAIM_AFTER old (its worker
-  died between claim and send) is re-stamped, conditionally, and queued once more; a live lease
-  still keeps a second worker from sending it.
+- send (worker): renders the digest and opens the mail connection while the row is CLAIMED (a
+  crash or an error there leaves it CLAIMED, so it is sent later: nothing was handed over). Then,
+  right before the SMTP transaction, one conditional UPDATE takes the sending lease (CLAIMED ->
+  SENDING, `sending_until`): of two workers holding the same claim (a re-queued copy, a redelivered
+  task) only one gets it. Right after the server accepts, SENT. A refusal (the server answered
+  4xx/5xx, so it did not take the message) puts it back to CLAIMED, and the task retries.
+- outcome unknown: a mail server cannot be asked whether it took a message. A timeout or dropped
+  connection while handing it over (OUTCOME_UNKNOWN), or a row still SENDING after its lease ran
+  out (its worker was killed inside the SMTP transaction: found by the redelivered task, a
+  re-queued copy or the dispatcher's sweep), may have gone out, so it becomes UNKNOWN, for the
+  admin, and is never sent again: at most once in that window, exactly once everywhere else.
+  Nothing (fail, re-queue, claim) takes an UNKNOWN row back; only the worker holding that lease,
+  if it was merely slow and then hears "accepted", records SENT.
+- fail (the task's final failure): CLAIMED -> FAILED, and the learner is due again
+  RETRY_RELEASED_AFTER later, when a run claims the same row again.
+- re-queue (dispatcher, every beat): `claimed_at` is when the claim's task was due to run (its
+  claim, its last re-queue, or the retry a failed attempt queued). A CLAIMED row whose task was due
+  more than REQUEUE_AFTER ago is queued again (re-stamped conditionally, so two dispatchers queue it
+  once): its task was lost with the broker (a Redis restarted empty) or with a killed worker. If
+  the first copy is merely still queued behind others, whichever runs second finds the row taken
+  and does nothing.
 
-Clocks. The week, the slot and `claimed_at` (and so staleness) use the dispatch moment `now`,
-which an operator may replay (`send_weekly_reminders --now`). The sending lease, `sent_at` and
-the retry an hour after a final failure use the wall clock (timezone.now()): they are between
-workers in real time.
+Clocks. Two, each with one job:
+- The plan clock, the dispatch moment `now`, which an operator may replay (`send_weekly_reminders
+  --now`, the task's `now`): who is due (`next_reminder_at <= now`), which week, where the next
+  slot is, what the digest says.
+- The claim clock, the wall clock (timezone.now()), never replayed: every timing between
+  processes: `claimed_at` (claims, re-queues, retries' due times) and so the re-queue age, the
+  sending lease `sending_until`, `sent_at`, and the hour after a final failure (`next_reminder_at`
+  = wall + RETRY_RELEASED_AFTER: the workers retry in real time). A replay in the past or the
+  future therefore meets the workers' claims and leases on their own clock: it neither re-queues a
+  claim a worker holds nor leaves one it dropped waiting until its replayed moment comes round.
+Timings, all on the claim clock: REQUEUE_AFTER (half a beat period, so a claim made at one beat
+and lost is queued again by the next: within one beat period of the broker coming back),
+SENDING_LEASE (far longer than one SMTP transaction, each of whose replies waits EMAIL_TIMEOUT at
+most), RETRY_RELEASED_AFTER; the retries' backoff is the Celery task's (careers.tasks).
 """
 
 import logging
@@ -68,11 +84,12 @@ logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 500
 RETRY_RELEASED_AFTER = timedelta(hours=1)
-# A claim neither sent nor failed this long after it was made (its worker died with it) is
-# handed to a worker again.
-STALE_CLAIM_AFTER = timedelta(minutes=30)
+# How often beat runs the dispatcher (CELERY_BEAT_SCHEDULE in config/settings.py says the same).
+BEAT_PERIOD = timedelta(minutes=5)
+REQUEUE_AFTER = BEAT_PERIOD / 2
 SENDING_LEASE = timedelta(minutes=10)
-# "Send me this week's email now": at most this many per learner and hour.
+# Recorded on a row whose lease ran out while SENDING.
+WORKER_LOST = "The worker stopped while handing it to the mail server: it may have gone out."
 # Raised while the message is being handed to the mail server, these leave its fate unknown: the
 # server may have taken it and answered too late (or the connection dropped after DATA).
 OUTCOME_UNKNOWN = (
@@ -82,6 +99,7 @@ OUTCOME_UNKNOWN = (
     ConnectionAbortedError,
     BrokenPipeError,
 )
+# "Send me this week's email now": at most this many per learner and hour.
 PREVIEWS_PER_HOUR = 3
 PREVIEW_WINDOW = timedelta(hours=1)
 # Changing any of these moves the learner's next digest.
@@ -258,8 +276,9 @@ def plan(now):
 
 
 def claim(planned, now):
-    """Claim the planned week's digest. Returns its DigestLog, or None when nothing is to be sent
-    now or another dispatcher got there first."""
+    """Claim the planned week's digest at the plan moment `now` (stamped on the claim clock).
+    Returns its DigestLog, or None when nothing is to be sent now or another dispatcher got there
+    first."""
     user, decision = planned.user, planned.decision
     with transaction.atomic():
         moved = (
@@ -269,76 +288,91 @@ def claim(planned, now):
         )
         if not moved or decision.send_week is None:
             return None
+        wall = timezone.now()
         log, created = DigestLog.objects.get_or_create(
-            user=user, week=decision.send_week, defaults={"state": State.CLAIMED, "claimed_at": now}
+            user=user, week=decision.send_week, defaults={"state": State.CLAIMED, "claimed_at": wall}
         )
         if created:
             return log
         if DigestLog.objects.filter(pk=log.pk, state=State.FAILED).update(
-            state=State.CLAIMED, claimed_at=now
+            state=State.CLAIMED, claimed_at=wall
         ):
-            log.state, log.claimed_at = State.CLAIMED, now
+            log.state, log.claimed_at = State.CLAIMED, wall
             return log
     return None
 
 
 def dispatch(now, enqueue):
-    """Claim every digest due at `now`, and re-queue stale claims; hand each to `enqueue(log)`.
-    Returns how many (not the logs: memory stays flat however many learners are due). The Celery
-    beat task and `send_weekly_reminders` both run this."""
+    """Claim every digest due at `now`, settle leases that ran out and re-queue claims left
+    unsent; hand each claim to `enqueue(log)`. Returns how many (not the logs: memory stays flat
+    however many learners are due). The Celery beat task and `send_weekly_reminders` both run
+    this."""
     claimed = 0
     for planned in plan(now):
         log = claim(planned, now)
         if log:
             enqueue(log)
             claimed += 1
-    stale = DigestLog.objects.filter(
-        state__in=[State.CLAIMED, State.SENDING], claimed_at__lte=now - STALE_CLAIM_AFTER
-    )
+    wall = timezone.now()
+    lost = DigestLog.objects.filter(
+        Q(sending_until__lt=wall) | Q(sending_until__isnull=True), state=State.SENDING
+    ).update(state=State.UNKNOWN, last_error=WORKER_LOST)
+    if lost:
+        logger.warning("digest outcome unknown, not retried: %s whose worker stopped while sending", lost)
+    stale = DigestLog.objects.filter(state=State.CLAIMED, claimed_at__lte=wall - REQUEUE_AFTER)
     for log in stale.iterator(chunk_size=CHUNK_SIZE):
-        # Re-stamp before re-queueing, conditionally, so two dispatchers re-queue it once.
-        if DigestLog.objects.filter(pk=log.pk, claimed_at=log.claimed_at).update(claimed_at=now):
-            log.claimed_at = now
+        # Re-stamped first, conditionally, so two dispatchers queue it once.
+        if DigestLog.objects.filter(pk=log.pk, state=State.CLAIMED, claimed_at=log.claimed_at).update(
+            claimed_at=wall
+        ):
+            log.claimed_at = wall
             enqueue(log)
             claimed += 1
     return claimed
 
 
 def send(log_id, now):
-    """Send a claimed digest. Returns the message, or None if it was sent, failed, has nothing
-    left to cover, is being sent by another worker, or its outcome is unknown.
+    """Send a claimed digest as it stands at `now`. Returns the message, or None if it was sent,
+    failed, has nothing left to cover, is being sent by another worker, or its outcome is unknown.
 
-    Before the message is handed to the mail server (rendering, connecting) any error puts the row
-    back to CLAIMED and is raised, for a retry. While handing it over, a timeout or a dropped
-    connection (OUTCOME_UNKNOWN) may come after the server took it: the row becomes UNKNOWN and is
-    not retried (at most once in that window); other errors there are refusals, retried.
+    Errors before the message is handed over (rendering, connecting, logging in) and refusals by
+    the mail server leave the row CLAIMED and are raised, for a retry. A timeout or dropped
+    connection while handing it over (OUTCOME_UNKNOWN) may come after the server took it: the row
+    becomes UNKNOWN and is not retried. So does a row found still SENDING after its lease ran out.
     """
     from django.core.mail import get_connection
 
     from careers import digest
 
-    started = timezone.now()
-    takeable = Q(state=State.CLAIMED) | Q(state=State.SENDING, sending_until__lt=started)
-    taken = DigestLog.objects.filter(takeable, pk=log_id).update(
-        state=State.SENDING, sending_until=started + SENDING_LEASE, attempts=F("attempts") + 1
-    )
-    if not taken:
+    log = DigestLog.objects.filter(pk=log_id).only("user_id", "state", "sending_until").first()
+    if log is None or log.state not in (State.CLAIMED, State.SENDING):
         return None
-    mine = DigestLog.objects.filter(pk=log_id, state=State.SENDING)
-    user_id = DigestLog.objects.values_list("user_id", flat=True).get(pk=log_id)
+    if log.state == State.SENDING:
+        if log.sending_until is None or log.sending_until < timezone.now():
+            _lease_ran_out(log)
+        return None  # else another worker is handing it over right now
+    claimed = DigestLog.objects.filter(pk=log_id, state=State.CLAIMED)
     connection = get_connection()
     try:
-        found = digest.digest_for(user_id=user_id, now=now)
+        found = digest.digest_for(user_id=log.user_id, now=now)
         if found is None:  # every pathway was paused, muted or left since the claim
-            mine.update(state=State.SKIPPED, sending_until=None)
+            claimed.update(state=State.SKIPPED)
             return None
         message = digest.build_message(digest=found)
         message.connection = connection
         connection.open()  # refused, unknown host, bad login: nothing was handed over
     except Exception as error:
-        mine.update(state=State.CLAIMED, sending_until=None, last_error=_describe(error))
         _close(connection)
-        raise
+        if claimed.update(attempts=F("attempts") + 1, last_error=_describe(error)):
+            raise
+        return None  # another worker took it meanwhile: its outcome is that worker's
+    lease = timezone.now() + SENDING_LEASE
+    if not claimed.update(state=State.SENDING, sending_until=lease, attempts=F("attempts") + 1):
+        _close(connection)
+        return None
+    # Only this worker's own lease: a slow worker whose lease ran out and was settled as UNKNOWN
+    # still records what it finally heard.
+    mine = DigestLog.objects.filter(pk=log_id, state__in=[State.SENDING, State.UNKNOWN], sending_until=lease)
     try:
         message.send()
     except OUTCOME_UNKNOWN as error:
@@ -355,6 +389,20 @@ def send(log_id, now):
     return message
 
 
+def retry_queued(*, log_id, due):
+    """A failed attempt's retry is queued and due at `due` (claim clock): `claimed_at` moves there,
+    so the dispatcher leaves the claim to that retry until REQUEUE_AFTER past it."""
+    DigestLog.objects.filter(pk=log_id, state=State.CLAIMED).update(claimed_at=due)
+
+
+def _lease_ran_out(log):
+    """A row still SENDING after its lease: its worker stopped inside the SMTP transaction."""
+    if DigestLog.objects.filter(pk=log.pk, state=State.SENDING, sending_until=log.sending_until).update(
+        state=State.UNKNOWN, last_error=WORKER_LOST
+    ):
+        logger.warning("digest outcome unknown, not retried: log=%s %s", log.pk, WORKER_LOST)
+
+
 def _close(connection):
     """Close the mail connection; a failure to say QUIT changes nothing about what was sent."""
     try:
@@ -365,17 +413,24 @@ def _close(connection):
 
 def fail(log_id, error, wall_now):
     """The last attempt failed: keep the row as FAILED (attempts and error for the admin) and make
-    the learner due again RETRY_RELEASED_AFTER later, when a run claims it again. A row another
-    worker holds under a live lease, or one sent meanwhile, is left alone."""
+    the learner due again RETRY_RELEASED_AFTER after `wall_now`, when a run claims it again. Only a
+    CLAIMED row: one being sent, sent, or whose outcome is unknown is left alone."""
     with transaction.atomic():
-        mine = Q(state=State.CLAIMED) | Q(state=State.SENDING, sending_until__lt=wall_now)
-        log = DigestLog.objects.select_for_update().filter(mine, pk=log_id).first()
+        log = DigestLog.objects.select_for_update().filter(pk=log_id, state=State.CLAIMED).first()
         if log is None:
             return False
-        log.state, log.sending_until = State.FAILED, None
+        log.state = State.FAILED
         log.last_error = _describe(error) if error else log.last_error
-        log.save(update_fields=["state", "sending_until", "last_error"])
-        Enrolment.objects.filter(user_id=log.user_id).update(next_reminder_at=wall_now + RETRY_RELEASED_AFTER)
+        log.save(update_fields=["state", "last_error"])
+        retry_at = wall_now + RETRY_RELEASED_AFTER
+        Enrolment.objects.filter(user_id=log.user_id).update(next_reminder_at=retry_at)
+    logger.warning(
+        "digest not sent after %s attempts, claimed again from %s: log=%s %s",
+        log.attempts,
+        retry_at.isoformat(),
+        log_id,
+        log.last_error,
+    )
     return True
 
 

@@ -2,9 +2,9 @@
 it fans out one `send_reminder` per claimed digest. `send_preview` is "this week's email now"."""
 
 import smtplib
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 
-from celery import shared_task
+from celery import shared_task, signals
 from celery.contrib.django.task import DjangoTask
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -27,7 +27,8 @@ def moment(now):
 
 @shared_task(name="careers.tasks.dispatch_reminders")
 def dispatch_reminders(now=None):
-    """Claim the digests due at `now` and queue one send for each. Returns how many."""
+    """Claim the digests due at `now` and queue one send for each, and again for claims left unsent
+    (their task lost with a worker or the broker). Returns how many were queued."""
     at = moment(now)
     return reminders.dispatch(at, lambda log: send_reminder.delay_on_commit(log.id, at.isoformat()))
 
@@ -49,6 +50,17 @@ class FailOnLastRetry(DjangoTask):
 def send_reminder(log_id, now=None):
     """Send one claimed digest (careers.models.DigestLog `log_id`)."""
     reminders.send(log_id, moment(now))
+
+
+@signals.task_retry.connect
+def leave_a_retried_claim_to_its_retry(sender=None, request=None, reason=None, **kwargs):
+    """A digest whose attempt failed and is retried later keeps its claim until the retry is due:
+    the dispatcher does not queue a second copy meanwhile."""
+    if sender is None or sender.name != send_reminder.name:
+        return
+    when = reason.when  # the retry's countdown in seconds, or its moment
+    due = when if isinstance(when, datetime) else timezone.now() + timedelta(seconds=when or 0)
+    reminders.retry_queued(log_id=request.args[0], due=due)
 
 
 @shared_task(

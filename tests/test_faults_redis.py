@@ -1,20 +1,33 @@
 """Redis stopped: the cache (config.cache.FailOpenRedisCache) fails open, so log-in, sign-up and
 password reset, whose allauth rate limits count in the cache, keep answering as usual, and so do the
 catalogue, the pathway page, the dashboard and ticking. A real redis-server, started for the test
-and then stopped."""
+and then stopped. And Redis restarted empty under queued weekly digests: the next beat queues them
+again (careers.reminders), a real worker sends them, one email each."""
 
 import logging
 import time
+from datetime import UTC, date, datetime
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
+from redis import Redis
 
-from tests.factories import all_tasks
+from careers import reminders
+from careers.models import DigestLog
+from careers.tasks import dispatch_reminders
+from tests.factories import all_tasks, make_enrolment_at, make_learner
 from tests.pages import is_logged_in, log_in, sign_up
 
 pytestmark = pytest.mark.django_db
+
+LEARNERS = 20
+STARTED = date(2026, 2, 23)  # a Monday
+ENROLLED = datetime(2026, 2, 28, 7, tzinfo=UTC)
+NOW = "2026-03-02T09:00:00+00:00"  # Monday: every learner's first digest is due
 
 SIGNUP_URL = reverse("account_signup")
 VERIFICATION_SENT_URL = "/accounts/confirm-email/"
@@ -96,3 +109,49 @@ def test_with_redis_stopped_the_catalogue_pathway_dashboard_and_ticking_work(
     )
     assert response.status_code == 302
     assert enrolment.task_completions.filter(task=task).exists()
+
+
+# --- Digests queued when Redis restarts empty ------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("redis", ["restarted empty", "kept its queue"])
+def test_digests_queued_when_redis_restarts_empty_go_out_at_the_next_beat_once_each(
+    pathway, throwaway_redis, celery_app_on_broker, worker_process, smtp_server, redis
+):
+    """Claimed, queued, then Redis restarts empty: the next beat (one beat period later) queues the
+    claims again and each learner gets one email. Had Redis kept its queue, each claim would be
+    queued twice: still one email each (the sending lease goes to one copy)."""
+    learners = [
+        make_enrolment_at(ENROLLED, user=make_learner(), pathway=pathway, start_date=STARTED).user
+        for _ in range(LEARNERS)
+    ]
+    celery_app_on_broker(throwaway_redis.url)
+    queue = Redis.from_url(throwaway_redis.url)
+    assert dispatch_reminders.apply(kwargs={"now": NOW}).get() == LEARNERS  # beat's task, run here
+    assert queue.llen("celery") == LEARNERS  # queued; no worker yet
+    if redis == "restarted empty":
+        throwaway_redis.restart()
+        celery_app_on_broker(throwaway_redis.url)  # publish on a fresh connection
+        assert queue.llen("celery") == 0
+
+    with mock.patch("django.utils.timezone.now", return_value=timezone.now() + reminders.BEAT_PERIOD):
+        assert dispatch_reminders.apply(kwargs={"now": NOW}).get() == LEARNERS  # the next beat
+    worker_process(throwaway_redis.url)
+
+    def drained():
+        sent = not DigestLog.objects.exclude(state=DigestLog.State.SENT).exists()
+        return sent and queue.llen("celery") == 0 and queue.hlen("unacked") == 0
+
+    assert wait_for(drained, seconds=60)
+    assert [smtp_server.delivered[learner.email] for learner in learners] == [1] * LEARNERS
+    assert smtp_server.total == LEARNERS
+
+
+def wait_for(condition, seconds):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True

@@ -11,13 +11,14 @@ from unittest import mock
 
 import pytest
 from allauth.account.models import EmailAddress
+from celery.app import autoretry
 from django.core import mail
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from careers import reminders
+from careers import digest, reminders
 from careers.models import DigestLog, Enrolment
 from careers.services import leave, pause
 from careers.tasks import dispatch_reminders, send_reminder
@@ -66,7 +67,9 @@ def sent_to():
 
 
 def covers(message, pathway):
-    return f"==== {pathway.title} ·" in message.body
+    """Whether the digest has a section for `pathway`: its heading links to the pathway's page."""
+    [(html, _type)] = message.alternatives
+    return f'<a href="{reminders.absolute(pathway.get_absolute_url())}"' in html
 
 
 @pytest.fixture
@@ -373,31 +376,107 @@ def test_a_final_failure_is_kept_as_failed_and_sent_by_a_later_run(
     assert (again.pk, again.week, again.state, again.attempts) == (log.pk, MONDAY, State.SENT, attempts + 1)
 
 
+def wall_clock(moment):
+    """Pin the claim clock (the workers' real time, timezone.now()) at `moment`."""
+    return mock.patch("django.utils.timezone.now", return_value=moment)
+
+
 @pytest.mark.django_db
-def test_a_claim_left_unsent_is_queued_again(enrolled):
+def test_a_claim_whose_task_was_lost_is_queued_again_by_the_next_beat_and_sent_once(enrolled):
     enrolled()
     now = utc(2026, 3, 2, 9)
-    reminders.dispatch(now, lambda log: None)  # the worker that had it died
-    assert reminders.dispatch(now + timedelta(minutes=10), lambda log: None) == 0
-    requeued = reminders.dispatch(now + timedelta(minutes=31), lambda log: reminders.send(log.id, now))
+    with wall_clock(now):
+        reminders.dispatch(
+            now, lambda log: None
+        )  # the task is lost: a broker restarted empty, a killed worker
+    soon = now + reminders.REQUEUE_AFTER - timedelta(seconds=1)
+    with wall_clock(soon):
+        assert reminders.dispatch(soon, lambda log: pytest.fail("queued again too soon")) == 0
+    beat = now + reminders.BEAT_PERIOD
+    with wall_clock(beat):
+        requeued = reminders.dispatch(beat, lambda log: reminders.send(log.id, beat))
     assert requeued == 1 and len(mail.outbox) == 1
-    # Re-queued once: the next dispatcher finds it sent.
-    assert reminders.dispatch(now + timedelta(minutes=62), lambda log: None) == 0
+    # Queued again once: the next beat finds it sent.
+    with wall_clock(beat + reminders.BEAT_PERIOD):
+        assert reminders.dispatch(beat + reminders.BEAT_PERIOD, lambda log: None) == 0
 
 
 @pytest.mark.django_db
-def test_a_worker_killed_while_sending_is_replaced_once_its_lease_runs_out(enrolled):
+def test_a_claim_waiting_for_its_retry_is_left_to_it_by_the_beat(enrolled, flaky_mail, monkeypatch):
+    enrolled()
+    now = utc(2026, 3, 2, 9)
+    wait = timedelta(minutes=8)  # a fourth attempt's backoff: longer than a beat period
+    monkeypatch.setattr(autoretry, "get_exponential_backoff_interval", lambda **kwargs: wait.total_seconds())
+    with wall_clock(now):
+        [log] = claims(now)
+        with flaky_mail(failures=1):  # refused once; the retry (run at once here, eagerly) delivers
+            assert send_reminder.apply(args=[log.id, now.isoformat()], throw=False).successful()
+    log.refresh_from_db()
+    assert (log.state, log.claimed_at) == (State.SENT, now + wait)  # the retry was due then
+
+    # Had the retry not run yet, the beats until then would have left the claim to it.
+    DigestLog.objects.filter(pk=log.pk).update(state=State.CLAIMED)
+    for beat in (now + reminders.BEAT_PERIOD, now + wait):
+        with wall_clock(beat):
+            assert reminders.dispatch(beat, lambda log: pytest.fail("queued again")) == 0
+    late = now + wait + reminders.REQUEUE_AFTER
+    with wall_clock(late):
+        assert reminders.dispatch(late, lambda log: None) == 1  # the retry was lost with its worker
+
+
+def test_the_beat_runs_the_dispatcher_every_beat_period(settings):
+    [entry] = settings.CELERY_BEAT_SCHEDULE.values()
+    assert entry["task"] == "careers.tasks.dispatch_reminders"
+    assert timedelta(seconds=entry["schedule"]) == reminders.BEAT_PERIOD
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("found_by", ["the redelivered task", "the dispatcher"])
+def test_a_row_still_sending_after_its_lease_ran_out_is_unknown_and_never_sent_again(enrolled, found_by):
     enrolled()
     now = utc(2026, 3, 2, 9)
     [log] = claims(now)
-    # A worker took the lease and died before sending; its lease has run out.
-    DigestLog.objects.filter(pk=log.pk).update(
-        state=State.SENDING, sending_until=timezone.now() - timedelta(seconds=1), attempts=1
-    )
-    requeued = reminders.dispatch(now + timedelta(minutes=31), lambda log: reminders.send(log.id, now))
-    assert requeued == 1 and len(mail.outbox) == 1
+    # A worker took the lease, handed the message over and was killed before it heard back.
+    lease = timezone.now() - timedelta(seconds=1)
+    DigestLog.objects.filter(pk=log.pk).update(state=State.SENDING, sending_until=lease, attempts=1)
+
+    if found_by == "the redelivered task":
+        assert reminders.send(log.id, now) is None
+    else:
+        reminders.dispatch(now, lambda log: pytest.fail("queued again"))
+
     log.refresh_from_db()
-    assert (log.state, log.attempts) == (State.SENT, 2)
+    assert (log.state, log.attempts, log.last_error) == (State.UNKNOWN, 1, reminders.WORKER_LOST)
+    assert reminders.send(log.id, now) is None
+    assert reminders.fail(log.id, TimeoutError("late"), timezone.now()) is False
+    assert reminders.dispatch(now + timedelta(hours=2), lambda log: pytest.fail("queued again")) == 0
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_two_copies_of_one_claim_send_one_email(enrolled):
+    """The re-queued copy and the original (still queued, or redelivered) both run: whichever takes
+    the sending lease first sends; the other finds the row taken once it has rendered."""
+    enrolled()
+    now = utc(2026, 3, 2, 9)
+    [log] = claims(now)
+    build = digest.build_message
+    copies = []
+
+    def build_while_the_other_copy_runs(**kwargs):
+        copies.append("rendering")
+        if len(copies) == 1:  # the first copy is rendering: the second runs through meanwhile
+            copies.append(reminders.send(log.id, now))
+        return build(**kwargs)
+
+    with mock.patch("careers.digest.build_message", side_effect=build_while_the_other_copy_runs):
+        first = reminders.send(log.id, now)
+
+    second = copies[2]
+    assert first is None and second is not None
+    assert len(mail.outbox) == 1
+    log.refresh_from_db()
+    assert (log.state, log.attempts) == (State.SENT, 1)
 
 
 @pytest.mark.django_db
@@ -497,6 +576,7 @@ class FakeSMTP:
     with `error`; delivered messages go to mail.outbox. Set the class attributes per test."""
 
     stage, error = None, None
+    during_send = None  # called while the message is being handed over
 
     def __init__(self, *args, **kwargs):
         self.opened = False
@@ -511,6 +591,8 @@ class FakeSMTP:
         self.opened = False
 
     def send_messages(self, messages):
+        if FakeSMTP.during_send:
+            FakeSMTP.during_send()
         if FakeSMTP.stage == "send":
             raise FakeSMTP.error
         mail.outbox.extend(messages)
@@ -521,7 +603,7 @@ class FakeSMTP:
 def fake_smtp(settings):
     settings.EMAIL_BACKEND = f"{__name__}.FakeSMTP"
     yield FakeSMTP
-    FakeSMTP.stage = FakeSMTP.error = None
+    FakeSMTP.stage = FakeSMTP.error = FakeSMTP.during_send = None
 
 
 @pytest.mark.django_db
@@ -614,3 +696,25 @@ def test_the_celery_task_does_not_retry_an_unknown_outcome(enrolled, fake_smtp):
     assert result.successful()
     log.refresh_from_db()
     assert (log.state, log.attempts) == (State.UNKNOWN, 1)
+
+
+@pytest.mark.django_db
+def test_a_worker_slower_than_its_lease_still_records_what_the_server_answered(enrolled, fake_smtp):
+    enrolled()
+    now = utc(2026, 3, 2, 9)
+    [log] = claims(now)
+    settled = []
+
+    def lease_runs_out_and_a_dispatcher_settles_it():
+        later = timezone.now() + reminders.SENDING_LEASE + timedelta(minutes=1)
+        with wall_clock(later):
+            reminders.dispatch(later, lambda log: None)
+        settled.append(DigestLog.objects.get(pk=log.pk).state)
+
+    fake_smtp.during_send = lease_runs_out_and_a_dispatcher_settles_it
+    assert reminders.send(log.id, now) is not None  # the server said "accepted", late
+
+    assert settled == [State.UNKNOWN]
+    log.refresh_from_db()
+    assert (log.state, log.sending_until, log.attempts) == (State.SENT, None, 1)
+    assert len(mail.outbox) == 1

@@ -1,12 +1,15 @@
 """`manage.py send_weekly_reminders`: the operator's way to send the digests due now (or at --now),
-its report, --dry-run (who would get what, planned as the real run plans), and a malformed --now."""
+its report, --dry-run (who would get what, planned as the real run plans), a malformed --now, and
+replays in the past or the future meeting the workers' claims and leases (one claim clock)."""
 
 import smtplib
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
+from unittest import mock
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -119,3 +122,65 @@ def test_refuses_a_malformed_moment(enrolment):
     with pytest.raises(CommandError, match="ISO 8601"):
         call_command("send_weekly_reminders", "--now", "next monday")
     assert mail.outbox == [] and not DigestLog.objects.exists()
+
+
+# --- One clock: a replay meets the workers' claims and leases on their (real) clock ---------------
+
+
+def wall_clock(moment):
+    """Pin the claim clock (the workers' real time, timezone.now()) at `moment`."""
+    return mock.patch("django.utils.timezone.now", return_value=moment)
+
+
+def test_a_replay_in_the_future_leaves_a_claim_the_workers_hold_alone(enrolment):
+    wall = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    claimed = []
+    with wall_clock(wall):
+        reminders.dispatch(wall, claimed.append)  # beat claimed it; its task is queued for a worker
+    with wall_clock(wall + timedelta(minutes=1)):
+        out = run("--now", "2026-03-05T09:00:00+00:00")  # the operator replays Thursday
+
+    assert "0 digests sent" in out and mail.outbox == []
+    [log] = claimed
+    assert reminders.send(log.id, wall) is not None  # the worker's
+    assert len(mail.outbox) == 1
+
+
+def test_a_claim_left_by_an_interrupted_replay_in_the_future_goes_out_at_the_next_beat(enrolment):
+    wall = datetime(2026, 3, 2, 7, tzinfo=UTC)  # an hour before the learner's slot
+    with (
+        wall_clock(wall),
+        mock.patch("careers.reminders.send", side_effect=KeyboardInterrupt),
+        pytest.raises(KeyboardInterrupt),
+    ):
+        run("--now", "2026-03-02T09:00:00+00:00")  # replaying two hours ahead; Ctrl-C after the claim
+    assert DigestLog.objects.get().state == DigestLog.State.CLAIMED
+
+    beat = wall + reminders.BEAT_PERIOD
+    with wall_clock(beat):
+        assert reminders.dispatch(beat, lambda log: reminders.send(log.id, beat)) == 1
+    assert [message.to for message in mail.outbox] == [["ada@example.com"]]
+
+
+def test_a_replay_in_the_past_cut_off_while_handing_over_is_never_sent_twice(enrolment):
+    wall = datetime(2026, 3, 4, 12, tzinfo=UTC)  # Wednesday: Monday's digest was missed
+    with (
+        wall_clock(wall),
+        mock.patch.object(EmailMultiAlternatives, "send", side_effect=KeyboardInterrupt),
+        pytest.raises(KeyboardInterrupt),
+    ):
+        run("--now", "2026-03-02T09:00:00+00:00")  # replaying Monday, cut off inside the SMTP call
+    assert DigestLog.objects.get().state == DigestLog.State.SENDING
+
+    soon = wall + timedelta(minutes=1)
+    with wall_clock(soon):  # the lease is still running, on the clock it was taken on
+        assert "0 digests sent" in run("--now", "2026-03-02T09:00:00+00:00")
+        assert reminders.dispatch(soon, lambda log: pytest.fail("queued again")) == 0
+    assert DigestLog.objects.get().state == DigestLog.State.SENDING
+
+    after = wall + reminders.SENDING_LEASE + timedelta(minutes=1)
+    with wall_clock(after):  # it ran out: the message may have gone, so it is not sent again
+        assert reminders.dispatch(after, lambda log: pytest.fail("queued again")) == 0
+        assert "0 digests sent" in run("--now", "2026-03-02T09:00:00+00:00")
+    assert DigestLog.objects.get().state == DigestLog.State.UNKNOWN
+    assert mail.outbox == []

@@ -1,8 +1,9 @@
 """Test plumbing, loaded as pytest plugins by `pytest_plugins` in the root conftest.py.
 
 - `postgresql`: a throwaway PostgreSQL server that Django's test database is created on.
-- `celery_worker`: a throwaway redis-server and a real Celery worker thread fed from it.
-- `settings`: the settings every test (and benchmark) runs with.
+- `celery_worker`: a throwaway redis-server and real Celery workers (a thread, or processes) fed from it.
+- `smtp_server`: a real SMTP server on loopback that counts what it took, refuses or holds on demand.
+- `settings`: the settings every test runs with.
 """
 
 import socket

@@ -1,15 +1,26 @@
-"""Plugin: Celery tested for real: a throwaway redis-server and a Celery worker thread fed from it.
+"""Plugin: Celery tested for real: a throwaway redis-server and a Celery worker fed from it.
 
-`celery_worker_on_redis` is the fixture tests ask for; `redis_server` (session) is started the first
-time one does. See tests/test_plugins.py for what they guarantee.
+`celery_worker_on_redis` (a worker thread of this process) is the fixture most tests ask for;
+`redis_server` (session) is started the first time one does. The fault tests ask for
+`throwaway_redis` (a server of their own, which they may stop or restart empty),
+`celery_app_on_broker` (this process publishes to it) and `worker_process` (real prefork workers in
+processes of their own, which they may SIGKILL). See tests/test_plugins.py for what they guarantee.
+
+Run as a program (`python -m tests.plugins.celery_worker`), this module is what `worker_process`
+starts: `celery -A config worker`, with the reminder timings a fault test shortens.
 """
 
+import argparse
 import atexit
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -44,12 +55,21 @@ def _redis_answers(url, process, seconds=10.0):
         client.close()
 
 
-class RedisServer:
-    """A private redis-server: its `url`, and `stop()` (a test may call it to see the app cope with
-    Redis gone)."""
+ROOT = Path(__file__).resolve().parents[2]
 
-    def __init__(self, url, process):
-        self.url, self.process = url, process
+
+class RedisServer:
+    """A private redis-server: its `url`, `stop()` (a test may call it to see the app cope with
+    Redis gone) and `restart()` (on the same port, empty: it keeps nothing on disk)."""
+
+    def __init__(self, url, process, command=None):
+        self.url, self.process, self.command = url, process, command
+
+    def restart(self):
+        self.stop()
+        self.process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        if not _redis_answers(self.url, self.process):
+            pytest.fail(f"redis-server did not restart on {self.url}", pytrace=False)
 
     def stop(self):
         if self.process.poll() is None:
@@ -79,7 +99,7 @@ def _start_redis(workdir):
         command = [binary, "--bind", REDIS_HOST, "--port", str(port), "--save", "", "--appendonly", "no"]
         command += ["--dir", str(workdir), "--logfile", str(workdir / "redis.log"), "--daemonize", "no"]
         server = RedisServer(
-            url, subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+            url, subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL), command
         )
         if _redis_answers(url, server.process):
             return server
@@ -136,6 +156,23 @@ def _drop_broker_connections(app):
     app.amqp._producer_pool = None
 
 
+@contextlib.contextmanager
+def _on_broker(app, url):
+    """Point the Celery app at the broker `url` (not eager) for a while, then back as it was."""
+    overrides = {"broker_url": url, "broker_transport_options": {}, "task_always_eager": False}
+    # app.conf reads Django's settings live; explicit values sit on top, in app.conf.changes.
+    previous = {key: app.conf.changes[key] for key in overrides if key in app.conf.changes}
+    _drop_broker_connections(app)
+    app.conf.update(overrides)
+    try:
+        yield app
+    finally:
+        _drop_broker_connections(app)
+        for key in overrides:
+            app.conf.changes.pop(key, None)
+        app.conf.update(previous)
+
+
 @pytest.fixture
 def celery_worker_on_redis(redis_server, transactional_db):
     """A real Celery worker (solo pool) in a thread of this process, fed from the session's Redis.
@@ -159,28 +196,185 @@ def celery_worker_on_redis(redis_server, transactional_db):
     def leave_logging_alone(**kwargs):
         pass  # any receiver of setup_logging stops Celery from configuring logging itself
 
-    overrides = {"broker_url": redis_server, "broker_transport_options": {}, "task_always_eager": False}
-    # app.conf reads Django's settings live; explicit values sit on top, in app.conf.changes.
-    previous = {key: app.conf.changes[key] for key in overrides if key in app.conf.changes}
     environ, showwarning = dict(os.environ), warnings.showwarning
-    _drop_broker_connections(app)
-    app.conf.update(overrides)
     signals.setup_logging.connect(leave_logging_alone, weak=False)
     try:
         # The worker's start calls django.setup(), which would re-apply LOGGING and drop pytest's handlers.
         with (
+            _on_broker(app, redis_server),
             override_settings(LOGGING_CONFIG=None),
             start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"),
         ):
             yield app
     finally:
         signals.setup_logging.disconnect(leave_logging_alone)
-        _drop_broker_connections(app)
-        for key in overrides:
-            app.conf.changes.pop(key, None)
-        app.conf.update(previous)
         if warnings.showwarning is not showwarning:
             logging.captureWarnings(False)  # start_worker turned it on
         for key in set(os.environ) - set(environ):
             del os.environ[key]  # start_worker's CELERY_LOG_* and _MP_FORK_* variables
         os.environ.update(environ)
+
+
+@pytest.fixture
+def celery_app_on_broker():
+    """celery_app_on_broker(url): this process's Celery app publishes to `url` until the test ends
+    (no worker here: `worker_process` starts them)."""
+    from config.celery import app
+
+    with contextlib.ExitStack() as stack:
+        yield lambda url: stack.enter_context(_on_broker(app, url))
+
+
+# --- Workers in processes of their own, which a test may kill -------------------------------------
+
+
+class WorkerProcess:
+    """A `celery -A config worker` (prefork) in a process group of its own; `log()` is its output."""
+
+    def __init__(self, process, logfile):
+        self.process, self.logfile = process, logfile
+
+    def log(self):
+        return self.logfile.read_text(errors="replace") if self.logfile.exists() else ""
+
+    def kill(self):
+        """SIGKILL the worker and its pool processes at once: no clean-up, no acknowledgement."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self):
+        """A warm shutdown (SIGTERM), killed if it takes more than 10 seconds."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+def _database_url():
+    from django.db import connection
+
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.fixture
+def worker_process(transactional_db, tmp_path):
+    """worker_process(broker_url, concurrency=2, sending_lease=None, requeue_after=None,
+    visibility_timeout=None): start a real Celery worker (prefork) in a new process group on the test
+    database (so tests using it get `transactional_db`) and `broker_url`, sending mail as this
+    process's EMAIL_* settings say (e.g. to `smtp_server`); returns a WorkerProcess once it takes
+    tasks. The timings, in seconds, shorten careers.reminders.SENDING_LEASE and REQUEUE_AFTER and
+    Redis's visibility timeout, so a fault test sees in seconds what takes minutes in production.
+    Every worker still running is killed at the end."""
+    from django.conf import settings
+
+    started = []
+
+    def start(broker_url, *, concurrency=2, sending_lease=None, requeue_after=None, visibility_timeout=None):
+        number = len(started) + 1
+        ready, logfile = tmp_path / f"worker-{number}.ready", tmp_path / f"worker-{number}.log"
+        environ = {
+            **os.environ,
+            "DATABASE_URL": _database_url(),
+            "CELERY_BROKER_URL": broker_url,
+            "EMAIL_BACKEND": settings.EMAIL_BACKEND,
+            "EMAIL_HOST": settings.EMAIL_HOST,
+            "EMAIL_PORT": str(settings.EMAIL_PORT),
+            "EMAIL_TIMEOUT": str(settings.EMAIL_TIMEOUT or 5),
+            "LOG_LEVEL": "WARNING",
+            "LOG_FORMAT": "console",
+        }
+        command = [sys.executable, "-m", "tests.plugins.celery_worker", f"--ready-file={ready}"]
+        command += [f"--concurrency={concurrency}", f"--name=fault-{number}@%h"]
+        if sending_lease is not None:
+            command.append(f"--sending-lease={sending_lease}")
+        if requeue_after is not None:
+            command.append(f"--requeue-after={requeue_after}")
+        if visibility_timeout is not None:
+            command.append(f"--visibility-timeout={visibility_timeout}")
+        with logfile.open("wb") as log:
+            process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=environ,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        worker = WorkerProcess(process, logfile)
+        started.append(worker)
+        deadline = time.monotonic() + 30
+        while not ready.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                worker.kill()
+                pytest.fail(f"The Celery worker did not start:\n{worker.log()[-3000:]}", pytrace=False)
+            time.sleep(0.05)
+        return worker
+
+    try:
+        yield start
+    finally:
+        for worker in started:
+            worker.kill()
+
+
+def _run_worker(argv):
+    """`python -m tests.plugins.celery_worker`: a Celery worker with shortened timings (see
+    `worker_process`); touches --ready-file once it takes tasks."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ready-file", required=True)
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--name", default="fault@%h")
+    parser.add_argument("--sending-lease", type=float)
+    parser.add_argument("--requeue-after", type=float)
+    parser.add_argument("--visibility-timeout", type=float)
+    options = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from celery import signals
+
+    from careers import reminders
+    from config.celery import app
+
+    if options.sending_lease is not None:
+        # The pool's processes fork from this one, so they see it too.
+        reminders.SENDING_LEASE = timedelta(seconds=options.sending_lease)
+    if options.requeue_after is not None:
+        reminders.REQUEUE_AFTER = timedelta(seconds=options.requeue_after)
+    if options.visibility_timeout is not None:
+        # Redis hands an unacknowledged task (its worker was killed) to another after this long;
+        # the sweep that does so then runs every second.
+        app.conf.broker_transport_options = {
+            "visibility_timeout": options.visibility_timeout,
+            "unacked_restore_interval": 1,
+            "unacked_restore_throttle": 1,
+        }
+
+    def announce(**kwargs):
+        Path(options.ready_file).touch()
+
+    signals.worker_ready.connect(announce, weak=False)
+    app.worker_main(
+        [
+            "worker",
+            "--pool=prefork",
+            f"--concurrency={options.concurrency}",
+            f"--hostname={options.name}",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
+    )
+
+
+if __name__ == "__main__":
+    _run_worker(sys.argv[1:])
