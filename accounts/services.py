@@ -23,6 +23,17 @@ def reset_calendar_address(*, profile):
     profile.save(update_fields=["calendar_token"])
 
 
+def save_fit_answers(*, profile, answers):
+    """Keep a learner's answers to "Which pathway fits me?" (careers.recommendations.Answers) in
+    their profile: they prefill the form next time, the enrol form's hours, and rank the pathways
+    suggested on the dashboard."""
+    profile.current_role = answers.current_role
+    profile.target_role = answers.target_role
+    profile.skills = list(answers.skills)
+    profile.hours_per_week = answers.hours_per_week
+    profile.save(update_fields=["current_role", "target_role", "skills", "hours_per_week"])
+
+
 def delete_account(*, user, password):
     """Delete the learner's account and everything in it, in one transaction, once `password` is
     confirmed (else WrongPassword, and nothing changes).

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from careers import importer, reminders, services
+from careers import importer, reminders, search, services
 from careers.models import (
     ActionItem,
     DigestLog,
@@ -73,6 +73,7 @@ def archive(objs, now):
     for pathway in Pathway.objects.filter(pk__in=pathways):
         pathway.save(update_fields=["updated_at"])
         importer.recheck_completion(pathway, now)
+        search.refresh(pathway)
     return archived
 
 
@@ -98,6 +99,7 @@ def restore(objs, now):
     for pathway in Pathway.objects.filter(pk__in=pathways):
         pathway.save(update_fields=["updated_at"])
         importer.recheck_completion(pathway, now)
+        search.refresh(pathway)
     return restored, refused
 
 
@@ -121,7 +123,26 @@ class ArchivedRowFilter(admin.SimpleListFilter):
         return queryset.filter(archived_at__isnull=self.value() != "yes")
 
 
-class ArchivingAdmin(SimpleHistoryAdmin):
+def _pathway_of(obj):
+    if isinstance(obj, Pathway):
+        return obj
+    return obj.phase.pathway if hasattr(obj, "phase_id") else obj.pathway
+
+
+class RefreshesSearch:
+    """After any edit of a pathway's content here (its page and inlines, a phase's or a row's page,
+    a revert from History), its search document follows (careers.search.refresh)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        search.refresh(_pathway_of(obj))
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # the inlines
+        search.refresh(_pathway_of(form.instance))
+
+
+class ArchivingAdmin(RefreshesSearch, SimpleHistoryAdmin):
     """Delete archives: the object, the bulk action and the messages say so. "History" lists
     every change (careers.models.ContentHistory) with its diff, and reverts one. Archived rows
     are listed under the "Archived" filter, open as any row (with their History), and come back with the
@@ -258,7 +279,7 @@ class ArchivedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Pathway)
-class PathwayAdmin(SimpleHistoryAdmin):
+class PathwayAdmin(RefreshesSearch, SimpleHistoryAdmin):
     list_display = (
         "title",
         "from_role",
@@ -404,11 +425,28 @@ _section_admin(FaqEntry, ("answer", "question"))
 
 
 class EnrolmentForm(forms.ModelForm):
-    """A status the learner's rules refuse (completed with tasks still open, say) is a form error."""
+    """A status the learner's rules refuse (completed with tasks still open, say), or a new
+    enrolment in an archived pathway, is a form error."""
 
     class Meta:
         model = Enrolment
-        fields = ["user", "pathway", "start_date", "status", "reminders_enabled"]
+        fields = ["user", "pathway", "start_date", "hours_per_week", "status", "reminders_enabled"]
+        help_texts = {"hours_per_week": "The learner's pace. Empty: the guide's full-time pace (40 hours)."}
+
+    def clean(self):
+        data = super().clean()
+        stays_left = self.instance.is_left and data.get("status") == Enrolment.Status.LEFT
+        if self.instance.pk and stays_left and "hours_per_week" in self.changed_data:
+            self.add_error(
+                "hours_per_week", "The learner left this pathway: make it active to change the pace."
+            )
+        return data
+
+    def clean_pathway(self):
+        pathway = self.cleaned_data["pathway"]
+        if self.instance.pk is None and pathway.archived_at is not None:
+            raise forms.ValidationError("This pathway is archived: nobody can join it any more.")
+        return pathway
 
     def clean_status(self):
         status = self.cleaned_data["status"]
@@ -435,6 +473,7 @@ class EnrolmentAdmin(admin.ModelAdmin):
         "user",
         "pathway",
         "start_date",
+        "hours_per_week",
         "status",
         "reminders_enabled",
         "paused_at",
@@ -458,19 +497,30 @@ class EnrolmentAdmin(admin.ModelAdmin):
         return self.readonly_fields + (["user", "pathway"] if obj else [])
 
     def save_model(self, request, obj, form, change):
-        """Status and reminder switches go through the learner's services, never a bare save."""
+        """Status, pace and reminder switches go through the learner's services, never a bare save."""
         now = timezone.now()
         if not change:
             enrolment, _created = services.enrol(
-                user=obj.user, pathway=obj.pathway, start_date=obj.start_date, now=now
+                user=obj.user,
+                pathway=obj.pathway,
+                start_date=obj.start_date,
+                now=now,
+                hours_per_week=obj.hours_per_week,
             )
             obj.pk = enrolment.pk
         else:
             status, obj.status = obj.status, form.initial["status"]
             enabled, obj.reminders_enabled = obj.reminders_enabled, form.initial["reminders_enabled"]
+            hours, obj.hours_per_week = obj.hours_per_week, form.initial["hours_per_week"]
             obj.save()
+            # A left enrolment's pace changes once it is open again; an open one's before it may leave.
+            pace_changed, was_left = "hours_per_week" in form.changed_data, obj.is_left
+            if pace_changed and not was_left:
+                services.change_pace(enrolment=obj, hours_per_week=hours)
             if "status" in form.changed_data:
                 services.change_status(enrolment=obj, status=status, now=now)
+            if pace_changed and was_left:
+                services.change_pace(enrolment=obj, hours_per_week=hours)
             if "reminders_enabled" in form.changed_data:
                 reminders.set_pathway_reminders(enrolment=obj, enabled=enabled, now=now)
         obj.refresh_from_db()
@@ -479,7 +529,8 @@ class EnrolmentAdmin(admin.ModelAdmin):
 @admin.register(DigestLog)
 class DigestLogAdmin(admin.ModelAdmin):
     """Who got (or did not get) their weekly digest: a failed one shows its attempts and error, and
-    is claimed again by a later run (careers.reminders)."""
+    is claimed again by a later run; one whose outcome is unknown (the mail server may have taken
+    it) says why and is never sent again (careers.reminders)."""
 
     list_display = ["user", "week", "state", "attempts", "last_error", "claimed_at", "sent_at"]
     list_filter = ["state", "week"]

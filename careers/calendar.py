@@ -64,7 +64,7 @@ def _shown(profile):
 
 def feed_version(profile, now):
     """A short hash of everything the learner's feed depends on at `now`, in two queries: the
-    learner's slot and zone, each shown enrolment's state and pathway (re-imports stamp
+    learner's slot and zone, each shown enrolment's state and pace and its pathway (re-imports stamp
     `updated_at`), every tick and skip, and for a paused enrolment how far it has been pushed back.
     It changes when the feed would; only a task edited in the admin (which leaves the pathway's
     `updated_at` alone) waits for the learner's next change."""
@@ -72,7 +72,14 @@ def feed_version(profile, now):
         _shown(profile)
         .order_by("pk")
         .values_list(
-            "pk", "status", "start_date", "paused_at", "paused_days", "completed_at", "pathway__updated_at"
+            "pk",
+            "status",
+            "start_date",
+            "paused_at",
+            "paused_days",
+            "completed_at",
+            "hours_per_week",
+            "pathway__updated_at",
         )
     )
     tasks = TaskCompletion.objects.filter(enrolment__in=_shown(profile)).annotate(
@@ -161,7 +168,7 @@ def _events(enrolment, profile, now, host):
         )
         snapshot = replace(snapshot, start_date=start, paused_at=None)
         paused = " (paused)"
-    plan = schedule.week_plan(snapshot, completions_of(enrolment), now)
+    plan = schedule.week_plan(snapshot, completions_of(enrolment, profile), now)
     pause_note = (
         "\n\nPaused: the plan moves on a week for each week you stay paused. Resume it on the site."
         if paused
@@ -193,6 +200,8 @@ def _events(enrolment, profile, now, host):
         )
 
     for number, phase in enumerate(plan.phases, start=1):
+        if phase.weeks.is_empty:  # its tasks were all done before the plan began: no dates
+            continue
         title = phase.phase.title
         yield _all_day(
             uid.format(f"phase-{phase.phase.id}-start"),

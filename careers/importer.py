@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from django.db import models, transaction
 from django.utils import timezone
 
-from careers import guides, services
+from careers import guides, search, services
 from careers.models import (
     ActionItem,
     ActionItemCompletion,
@@ -179,8 +179,10 @@ def _reality_check_rows(guide, _phases):
 
 
 def _faq_rows(guide, _phases):
+    # Scraped guides lost most questions: one an editor added in the admin is kept unless the guide
+    # has its own.
     return [
-        (entry.answer, {"order": order, "question": entry.question})
+        (entry.answer, {"order": order, **({"question": entry.question} if entry.question else {})})
         for order, entry in enumerate(guide.faq, 1)
     ]
 
@@ -263,6 +265,7 @@ def _import_pathway(guide, now):
         # Children changed: the pathway's own row records when its content last changed.
         pathway.save(update_fields=["updated_at"])
         result.changes.update(recheck_completion(pathway, now))
+    search.refresh(pathway)
     return result
 
 

@@ -3,6 +3,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -265,6 +266,26 @@ class FaqEntry(PathwayItem):
 
     def __str__(self):
         return self.question or self.answer[:80]
+
+
+class SearchDocument(models.Model):
+    """A pathway's words for the catalogue search (careers.search), by weight: derived from the
+    live content and rebuilt by `careers.search.refresh()` after every import and admin edit. A
+    table of its own, so pathway queries never load it and its history never records it.
+
+    On PostgreSQL a trigger (migration 0009) keeps `vector` in step with the three texts, with a
+    GIN index; on SQLite `vector` stays empty and careers.search reads the texts."""
+
+    pathway = models.OneToOneField(
+        Pathway, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    title = models.TextField(blank=True, help_text="Weight A: the title and the two roles.")
+    skills = models.TextField(blank=True, help_text="Weight B: the overview and the skills.")
+    body = models.TextField(blank=True, help_text="Weight C: every other section and the facts.")
+    vector = SearchVectorField(null=True, editable=False)
+
+    def __str__(self):
+        return f"Search document of {self.pathway_id}"
 
 
 class Enrolment(models.Model):

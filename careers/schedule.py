@@ -17,6 +17,11 @@ How the plan is laid out:
   ticked in it; they show once the timed phases are over and never block completion.
 - **Resolved.** A task or step is resolved when done or skipped ("not for me", "already done").
   Skipped items count for the plan's pace and completion, not as done.
+- **Done before the start.** Tasks the learner had already done when they started
+  (`Completions.before_start`) are resolved from the start and take no plan time: each timed
+  phase spreads only the tasks left over its weeks, shortened in proportion (rounded up, so no
+  week holds more than the guide's own share), and a phase with nothing left takes no week. They
+  are never "done this week" and never in the streak.
 """
 
 import math
@@ -41,9 +46,16 @@ class WeekRange:
     def label(self):
         if self.last is None:
             return f"Week {self.first} onwards"
+        if self.is_empty:
+            return "No weeks"
         if self.first == self.last:
             return f"Week {self.first}"
         return f"Weeks {self.first}\u2013{self.last}"
+
+    @property
+    def is_empty(self):
+        """A timed phase with no week: every task was done before the start."""
+        return self.last is not None and self.last < self.first
 
     def __contains__(self, week):
         return self.first <= week and (self.last is None or week <= self.last)
@@ -53,12 +65,13 @@ class WeekRange:
 
 
 def phase_week_ranges(durations):
-    """Week range of each phase, given each phase's duration in weeks (None for ongoing)."""
+    """Week range of each phase, given each phase's duration in weeks (None for ongoing; 0 for a
+    timed phase that takes no week, whose range is empty)."""
     timed_weeks = sum(weeks for weeks in durations if weeks)
     ranges = []
     next_week = 1
     for weeks in durations:
-        if weeks:
+        if weeks is not None:
             ranges.append(WeekRange(next_week, next_week + weeks - 1))
             next_week += weeks
         else:
@@ -121,12 +134,15 @@ class Completions:
     skipped_tasks: dict[int, datetime] = field(default_factory=dict)
     skipped_action_items: dict[int, datetime] = field(default_factory=dict)
     habits: dict[int, tuple[datetime, ...]] = field(default_factory=dict)
+    # Skipped tasks the learner had already done when they started: outside the plan's weeks.
+    before_start: frozenset[int] = frozenset()
 
 
 # --- Output ---------------------------------------------------------------------------------
 
 TASK, STEP, HABIT = "task", "step", "habit"
 DUE, LATE, AHEAD = "due", "late", "ahead"
+BEFORE_START = "before_start"  # a task already done when the learner started: in no week
 
 
 @dataclass(frozen=True)
@@ -136,11 +152,13 @@ class PlanItem:
     kind: str  # TASK, STEP or HABIT
     id: int
     text: str
-    week: int | None  # the plan week it is planned for; None for a habit (every week)
+    week: int | None  # the plan week it is planned for; None for a habit (every week) or BEFORE_START
     week_starts: date | None  # the first day of that week
     phase: PlanPhase | None  # a task's or habit's phase
     horizon: horizons.Horizon | None  # a step's horizon
-    state: str  # DUE (planned this week), LATE (planned earlier), AHEAD (a later week's); habits: DUE
+    # DUE (planned this week), LATE (planned earlier), AHEAD (a later week's), BEFORE_START (done
+    # before the plan began); habits: DUE
+    state: str
     done: bool = False  # for a habit: ticked this week
     skipped: bool = False
 
@@ -164,13 +182,14 @@ class PhaseProgress:
     first_day: date
     last_day: date | None  # None for an ongoing phase
     done: int  # tasks done; for an ongoing phase, habits ticked this week
-    skipped: int
+    skipped: int  # tasks skipped, but not those done before the start
     total: int
     is_current: bool
+    done_before_start: int = 0
 
     @property
     def resolved(self):
-        return self.done + self.skipped
+        return self.done + self.skipped + self.done_before_start
 
     @property
     def percent(self):
@@ -203,7 +222,8 @@ class WeekPlan:
     done_this_week: list[PlanItem]  # resolved during this week (in the head start: so far)
     done_last_week: list[PlanItem]
     tasks_done: int  # tasks of the timed phases
-    tasks_skipped: int
+    tasks_skipped: int  # skipped in the plan (not those done before the start)
+    tasks_done_before_start: int
     tasks_total: int
     action_items_done: int
     action_items_skipped: int
@@ -252,7 +272,7 @@ class WeekPlan:
 
     @property
     def tasks_resolved(self):
-        return self.tasks_done + self.tasks_skipped
+        return self.tasks_done + self.tasks_skipped + self.tasks_done_before_start
 
     @property
     def action_items_resolved(self):
@@ -328,20 +348,23 @@ def week_plan(enrolment: EnrolmentSnapshot, completions: Completions, now: datet
         return max(1, _week_number(local_date(moment, zone), week_one))
 
     phases = enrolment.phases
-    ranges = phase_week_ranges([phase.duration_weeks for phase in phases])
-    total_weeks = sum(phase.duration_weeks or 0 for phase in phases) or None
     done, skipped = completions.tasks, completions.skipped_tasks
+    before = completions.before_start & skipped.keys()  # done before the start, so resolved
+    durations = [_weeks_left(phase, before) for phase in phases]
+    ranges = phase_week_ranges(durations)
+    total_weeks = sum(weeks or 0 for weeks in durations) or None
     steps_done, steps_skipped = completions.action_items, completions.skipped_action_items
 
-    # Each timed task's planned week, in plan order.
-    timed = [
-        (task, phase, task_week)
-        for phase, weeks in zip(phases, ranges, strict=True)
-        if not phase.is_ongoing
-        for task, task_week in zip(
-            phase.tasks, spread(len(phase.tasks), weeks.first, phase.duration_weeks), strict=True
-        )
-    ]
+    # Each timed task's planned week, in plan order: the tasks left spread over the phase's weeks,
+    # those done before the start in no week (None).
+    timed = []
+    for phase, weeks, duration in zip(phases, ranges, durations, strict=True):
+        if phase.is_ongoing:
+            continue
+        left = [task.id for task in phase.tasks if task.id not in before]
+        planned = dict(zip(left, spread(len(left), weeks.first, duration), strict=True))
+        timed += [(task, phase, planned.get(task.id)) for task in phase.tasks]
+    before_count = sum(task.id in before for task, _phase, _week in timed)
     steps = []
     for horizon in horizons.HORIZONS:
         items = [item for item in enrolment.action_items if item.horizon == horizon.key]
@@ -350,9 +373,11 @@ def week_plan(enrolment: EnrolmentSnapshot, completions: Completions, now: datet
         horizons.horizon(item.horizon)  # an unknown horizon is an error, never silently not due
     habits = [(task, phase) for phase in phases if phase.is_ongoing for task in phase.tasks]
 
-    def task_item(task, phase, task_week, state):
+    def task_item(task, phase, task_week):
+        if task_week is None:
+            return PlanItem(TASK, task.id, task.text, None, None, phase, None, BEFORE_START, skipped=True)
         return PlanItem(
-            TASK, task.id, task.text, task_week, day_of(task_week), phase, None, state,
+            TASK, task.id, task.text, task_week, day_of(task_week), phase, None, state_of(task_week),
             done=task.id in done, skipped=task.id in skipped,
         )  # fmt: skip
 
@@ -368,7 +393,7 @@ def week_plan(enrolment: EnrolmentSnapshot, completions: Completions, now: datet
     def habit_done_in(task, week_number):
         return any(week_of(at) == week_number for at in completions.habits.get(task.id, ()))
 
-    tasks = [task_item(task, phase, w, state_of(w)) for task, phase, w in timed]
+    tasks = [task_item(task, phase, w) for task, phase, w in timed]
     step_items = [step_item(item, w, state_of(w)) for item, w in steps]
     habits_shown = week >= 1 and (total_weeks is None or week > total_weeks)
     habit_items = [
@@ -398,7 +423,7 @@ def week_plan(enrolment: EnrolmentSnapshot, completions: Completions, now: datet
         return table[0].get(item.id) or table[1].get(item.id)
 
     def resolved_in(week_number):
-        items = [item for item in (*tasks, *step_items) if item.is_resolved]
+        items = [item for item in (*tasks, *step_items) if item.is_resolved and item.state != BEFORE_START]
         return [
             *(item for item in items if week_of(resolved_at(item)) == week_number),
             *(
@@ -409,19 +434,29 @@ def week_plan(enrolment: EnrolmentSnapshot, completions: Completions, now: datet
         ]
 
     def planned_through(week_number):
-        return sum(task_week <= week_number for _task, _phase, task_week in timed)
+        """Tasks the plan expects resolved by the end of `week_number`: from the start, those done
+        before it."""
+        return before_count + sum(
+            task_week <= week_number for _task, _phase, task_week in timed if task_week is not None
+        )
 
     resolved_times = sorted(
         at for task, _phase, _week in timed if (at := done.get(task.id) or skipped.get(task.id))
     )
     resolved_count = len(resolved_times)
+    # When each task resolved during the plan was: those done before the start count from week 1.
+    resolved_weeks = [
+        week_of(at)
+        for task, _phase, _week in timed
+        if task.id not in before and (at := done.get(task.id) or skipped.get(task.id))
+    ]
     expected = planned_through(week - 1)
     behind_by = max(0, expected - resolved_count)
     ahead_by = max(0, resolved_count - planned_through(plan_week))
     completed_on = local_date(resolved_times[-1], zone) if timed and resolved_count == len(timed) else None
     planned_finish = day_of(total_weeks + 1) - timedelta(days=1) if total_weeks else None
     projected_finish, projection_note = _projection(
-        resolved_weeks=[week_of(at) for at in resolved_times],
+        resolved_weeks=resolved_weeks,
         remaining=len(timed) - resolved_count,
         week=week,
         today=today,
@@ -434,9 +469,13 @@ def week_plan(enrolment: EnrolmentSnapshot, completions: Completions, now: datet
     progress = []
     for i, (phase, weeks) in enumerate(zip(phases, ranges, strict=True)):
         if phase.is_ongoing:
-            counts = (sum(habit_done_in(task, week) for task in phase.tasks), 0)
+            counts = (sum(habit_done_in(task, week) for task in phase.tasks), 0, 0)
         else:
-            counts = (sum(t.id in done for t in phase.tasks), sum(t.id in skipped for t in phase.tasks))
+            counts = (
+                sum(t.id in done for t in phase.tasks),
+                sum(t.id in skipped and t.id not in done and t.id not in before for t in phase.tasks),
+                sum(t.id in before for t in phase.tasks),
+            )
         progress.append(
             PhaseProgress(
                 phase=phase,
@@ -445,6 +484,7 @@ def week_plan(enrolment: EnrolmentSnapshot, completions: Completions, now: datet
                 last_day=day_of(weeks.last + 1) - timedelta(days=1) if weeks.last else None,
                 done=counts[0],
                 skipped=counts[1],
+                done_before_start=counts[2],
                 total=len(phase.tasks),
                 is_current=i == current_index,
             )
@@ -459,13 +499,12 @@ def week_plan(enrolment: EnrolmentSnapshot, completions: Completions, now: datet
         )
     }
     chart_weeks = max(total_weeks or 0, week)
-    resolved_weeks = [week_of(at) for at in resolved_times]
     chart = (
         [
             ChartPoint(
                 week=w,
                 planned=planned_through(w),
-                done=sum(rw <= w for rw in resolved_weeks) if w <= week else None,
+                done=before_count + sum(rw <= w for rw in resolved_weeks) if w <= week else None,
             )
             for w in range(1, chart_weeks + 1)
         ]
@@ -490,7 +529,11 @@ def week_plan(enrolment: EnrolmentSnapshot, completions: Completions, now: datet
         done_this_week=resolved_in(plan_week),
         done_last_week=resolved_in(week - 1) if week >= 2 else [],
         tasks_done=sum(task.id in done for task, _phase, _week in timed),
-        tasks_skipped=sum(task.id in skipped and task.id not in done for task, _phase, _week in timed),
+        tasks_skipped=sum(
+            task.id in skipped and task.id not in done and task.id not in before
+            for task, _phase, _week in timed
+        ),
+        tasks_done_before_start=before_count,
         tasks_total=len(timed),
         action_items_done=sum(item.id in steps_done for item in enrolment.action_items),
         action_items_skipped=sum(
@@ -507,6 +550,16 @@ def week_plan(enrolment: EnrolmentSnapshot, completions: Completions, now: datet
         chart=chart,
         streak_weeks=_streak(tick_weeks, week),
     )
+
+
+def _weeks_left(phase, before):
+    """A timed phase's weeks once the tasks done before the start (`before`) are taken out: in
+    proportion to the tasks left, rounded up (no week gets more than the guide's share); 0 when
+    none is left. An ongoing phase, or one without tasks, keeps its duration."""
+    if phase.is_ongoing or not phase.tasks:
+        return phase.duration_weeks
+    left = sum(task.id not in before for task in phase.tasks)
+    return math.ceil(phase.duration_weeks * left / len(phase.tasks))
 
 
 def _projection(*, resolved_weeks, remaining, week, today, completed_on):

@@ -9,10 +9,12 @@ below (counts, search) filter on `archived_at` by hand. An archived pathway leav
 the home page and suggestions; its page stays for the learners who follow it, without enrolling.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Case, Count, OuterRef, Prefetch, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 
+from careers import pace, recommendations, search
 from careers.charts import ProgressChart, progress_chart
 from careers.models import (
     ActionItem,
@@ -24,6 +26,7 @@ from careers.models import (
     RealityCheckItem,
     Resource,
     SkillToLearn,
+    SkipReason,
     Task,
     TransferableSkill,
 )
@@ -36,23 +39,36 @@ from careers.schedule import (
     PlanTask,
     WeekPlan,
     WeekRange,
+    local_date,
     phase_week_ranges,
     week_plan,
     week_window,
 )
 
-# Duration buckets of the catalogue filter: key -> (label, lowest months, highest months or None).
-DURATION_BUCKETS = {
-    "short": ("Up to 3 months", None, 3),
-    "medium": ("4–6 months", 4, 6),
-    "long": ("7 months or more", 7, None),
+# The catalogue's length filter, on the plan's own weeks (its timed phases, as the pathway page
+# counts them; not the guide's claim in its title): key -> (label, fewest weeks, most weeks or None).
+LENGTH_BUCKETS = {
+    "short": ("Up to 3 months (13 weeks)", 1, 13),
+    "medium": ("3 to 6 months (14–26 weeks)", 14, 26),
+    "long": ("Over 6 months (27 weeks or more)", 27, None),
 }
 
 
 @dataclass(frozen=True)
 class FilterChoices:
+    from_roles: list[str]
     to_roles: list[str]
     difficulties: list[str]
+
+
+@dataclass(frozen=True)
+class CatalogueResults:
+    """What the catalogue shows: the matching pathways (as catalogue() returns them), the words
+    searched for when a typo was corrected, and the closest pathway when nothing matched."""
+
+    pathways: list
+    corrected: str = ""
+    suggestion: Pathway | None = None
 
 
 @dataclass(frozen=True)
@@ -67,13 +83,27 @@ class Group:
 _LIVE_PHASE = Q(phases__archived_at__isnull=True)
 
 
+def _plan_weeks():
+    """The weeks of a pathway's plan: its live timed phases, added up (0 when it has none)."""
+    weeks = (
+        Phase.objects.filter(pathway=OuterRef("pk"), duration_weeks__isnull=False)
+        .order_by()
+        .values("pathway")
+        .annotate(weeks=Sum("duration_weeks"))
+        .values("weeks")
+    )
+    return Coalesce(Subquery(weeks), 0)
+
+
 def _with_counts(queryset):
-    """`queryset` with `phase_count` and `task_count`: live phases and their live tasks."""
+    """`queryset` with `phase_count` and `task_count` (live phases and their live tasks) and
+    `plan_weeks`."""
     return queryset.annotate(
         phase_count=Count("phases", filter=_LIVE_PHASE, distinct=True),
         task_count=Count(
             "phases__tasks", filter=_LIVE_PHASE & Q(phases__tasks__archived_at__isnull=True), distinct=True
         ),
+        plan_weeks=_plan_weeks(),
     )
 
 
@@ -82,44 +112,48 @@ def offered_pathways():
     return Pathway.objects.filter(archived_at__isnull=True)
 
 
-def catalogue(query="", to_role="", duration="", difficulty=""):
-    """Pathways matching the catalogue filters, each annotated with `phase_count` and `task_count`."""
+def catalogue(query="", from_role="", to_role="", length="", difficulty=""):
+    """Pathways matching the catalogue's search (careers.search: best match first) and filters
+    (by title without a search), each annotated as _with_counts() does. Raises ValueError for an
+    unknown length bucket."""
+    return _catalogue(search.understand(query), from_role, to_role, length, difficulty)
+
+
+def catalogue_results(query="", from_role="", to_role="", length="", difficulty=""):
+    """catalogue(), with what the page says about the search: the corrected words, and when
+    nothing matched, the offered pathway closest to the search (whatever the filters)."""
+    terms = search.understand(query)
+    pathways = list(_catalogue(terms, from_role, to_role, length, difficulty))
+    suggestion = None
+    if terms and not pathways:
+        closest = search.ranked(offered_pathways(), terms, every=False)[:1]
+        suggestion = Pathway.objects.filter(pk__in=closest).first()
+    return CatalogueResults(pathways, corrected=terms.corrected if pathways else "", suggestion=suggestion)
+
+
+def _catalogue(terms, from_role, to_role, length, difficulty):
     pathways = offered_pathways()
-    query = (query or "").strip()
-    if query:
-        # Filter through a subquery so the joins used for matching don't touch the counts below.
-        matching = (
-            Pathway.objects.filter(
-                Q(title__icontains=query)
-                | Q(from_role__icontains=query)
-                | Q(to_role__icontains=query)
-                | Q(overview__icontains=query)
-                | Q(skills_to_learn__name__icontains=query, skills_to_learn__archived_at__isnull=True)
-                | Q(
-                    phases__tasks__text__icontains=query,
-                    phases__tasks__archived_at__isnull=True,
-                    phases__archived_at__isnull=True,
-                )
-            )
-            .order_by()
-            .values("pk")
-            .distinct()
-        )
-        pathways = pathways.filter(pk__in=matching)
+    if from_role:
+        pathways = pathways.filter(from_role__iexact=from_role)
     if to_role:
         pathways = pathways.filter(to_role__iexact=to_role)
     if difficulty:
         pathways = pathways.filter(difficulty__iexact=difficulty)
-    if duration:
+    if length:
         try:
-            _label, lowest, highest = DURATION_BUCKETS[duration]
+            _label, fewest, most = LENGTH_BUCKETS[length]
         except KeyError:
-            raise ValueError(f"Unknown duration bucket {duration!r}") from None
-        if lowest is not None:
-            pathways = pathways.filter(duration_months__gte=lowest)
-        if highest is not None:
-            pathways = pathways.filter(duration_months__lte=highest)
-    return _with_counts(pathways).order_by("title", "pk")
+            raise ValueError(f"Unknown length bucket {length!r}") from None
+        pathways = pathways.alias(weeks=_plan_weeks()).filter(weeks__gte=fewest)
+        if most is not None:
+            pathways = pathways.filter(weeks__lte=most)
+    if not terms:
+        return _with_counts(pathways).order_by("title", "pk")
+    best_first = search.ranked(pathways, terms)
+    if not best_first:
+        return _with_counts(pathways.none())
+    order = Case(*[When(pk=pk, then=Value(position)) for position, pk in enumerate(best_first)])
+    return _with_counts(pathways.filter(pk__in=best_first)).order_by(order)
 
 
 def _distinct_values(field):
@@ -133,8 +167,12 @@ def _distinct_values(field):
 
 
 def catalogue_filter_choices():
-    """The distinct, non-blank target roles and difficulties present, sorted, for the filter form."""
-    return FilterChoices(to_roles=_distinct_values("to_role"), difficulties=_distinct_values("difficulty"))
+    """The distinct, non-blank roles and difficulties present, sorted, for the filter form."""
+    return FilterChoices(
+        from_roles=_distinct_values("from_role"),
+        to_roles=_distinct_values("to_role"),
+        difficulties=_distinct_values("difficulty"),
+    )
 
 
 def featured_pathways(limit=3):
@@ -259,7 +297,8 @@ def learner_enrolments(*, user_id):
 
 def snapshot_of(enrolment, profile):
     """The schedule's view of an enrolment whose pathway content is prefetched, for the learner
-    whose `profile` (time zone, reminder weekday) it is."""
+    whose `profile` (time zone, reminder weekday) it is. Its phases last as long as the learner's
+    pace makes them (careers.pace): the schedule itself knows nothing of hours."""
     pathway = enrolment.pathway
     return EnrolmentSnapshot(
         start_date=enrolment.plan_start_date,
@@ -267,7 +306,7 @@ def snapshot_of(enrolment, profile):
             PlanPhase(
                 id=phase.id,
                 title=phase.title,
-                duration_weeks=phase.duration_weeks,
+                duration_weeks=pace.phase_weeks(phase.duration_weeks, enrolment.hours_per_week),
                 tasks=tuple(PlanTask(task.id, task.text) for task in phase.tasks.all()),
             )
             for phase in pathway.phases.all()
@@ -281,8 +320,12 @@ def snapshot_of(enrolment, profile):
     )
 
 
-def completions_of(enrolment):
-    """What the learner resolved in an enrolment whose rows (_LEARNER_ROWS) are prefetched."""
+def completions_of(enrolment, profile):
+    """What the learner resolved in an enrolment whose rows (_LEARNER_ROWS) are prefetched.
+
+    Tasks skipped as already done up to the start date (in the learner's time zone, from their
+    `profile`) were done before the plan began (services.enrol records those marked on enrolling
+    so): the schedule leaves them out of the plan's weeks."""
     habits = {}
     for habit_tick in enrolment.habit_ticks.all():  # in time order
         habits.setdefault(habit_tick.task_id, []).append(habit_tick.done_at)
@@ -294,11 +337,17 @@ def completions_of(enrolment):
         skipped_tasks={row.task_id: row.done_at for row in tasks if row.skip_reason},
         skipped_action_items={row.action_item_id: row.done_at for row in action_items if row.skip_reason},
         habits={task_id: tuple(moments) for task_id, moments in habits.items()},
+        before_start=frozenset(
+            row.task_id
+            for row in tasks
+            if row.skip_reason == SkipReason.ALREADY_DONE
+            and local_date(row.done_at, profile.time_zone) <= enrolment.start_date
+        ),
     )
 
 
 def progress_of(enrolment, profile, now):
-    completions = completions_of(enrolment)
+    completions = completions_of(enrolment, profile)
     plan = week_plan(snapshot_of(enrolment, profile), completions, now)
     timed_tasks = sum(phase.total for phase in plan.phases if phase.weeks.last is not None)
     week_start, week_end = week_window(now, profile.time_zone, profile.reminder_weekday)
@@ -341,8 +390,9 @@ class Dashboard:
     completed: list[EnrolmentProgress]  # the newest completion first
     left: list[Enrolment]
     # Pathways that start from a role a completed pathway led to, which the learner has never
-    # enrolled in (a left one is listed under `left`), with the catalogue's counts.
-    suggestions: list[Pathway]
+    # enrolled in (a left one is listed under `left`), ranked with their reasons as "Which
+    # pathway fits me?" ranks them (careers.recommendations); each pathway has the catalogue's counts.
+    suggestions: list[recommendations.Fit]
 
     @property
     def summary(self):
@@ -368,13 +418,15 @@ def dashboard_for(user, now):
         following=[progress_of(e, profile, now) for e in enrolments if e.is_active or e.is_paused],
         completed=[progress_of(e, profile, now) for e in completed],
         left=[e for e in enrolments if e.is_left],
-        suggestions=_suggestions_after(completed, exclude={e.pathway_id for e in enrolments}),
+        suggestions=_suggestions_after(completed, {e.pathway_id for e in enrolments}, profile),
     )
 
 
-def _suggestions_after(completed, exclude):
+def _suggestions_after(completed, exclude, profile):
     """Pathways whose starting role is (in any case) the target role of a `completed` enrolment's
-    pathway, leaving out those in `exclude`; one query, none when nothing is completed."""
+    pathway, leaving out those in `exclude`, ranked for that role and the learner's saved answers
+    (`profile`: skills, hours, the role they want), the newest completion's first. Three queries,
+    none when nothing is completed."""
     roles = {e.pathway.to_role.strip().casefold(): e.pathway.to_role.strip() for e in completed}
     roles.pop("", None)
     if not roles:
@@ -382,8 +434,86 @@ def _suggestions_after(completed, exclude):
     starts_there = Q()
     for role in roles.values():
         starts_there |= Q(from_role__iexact=role)
-    return list(
-        _with_counts(offered_pathways().filter(starts_there).exclude(pk__in=exclude)).order_by("title", "pk")
+    candidates = [
+        _candidate(pathway)
+        for pathway in _with_counts(_with_fit_content(offered_pathways().filter(starts_there)))
+        .exclude(pk__in=exclude)
+        .order_by("title", "pk")
+    ]
+    fits = {}
+    for role in roles.values():
+        answers = replace(fit_answers_of(profile), current_role=role)
+        starting = [c for c in candidates if c.from_role.casefold() == role.casefold()]
+        for fit in recommendations.rank(starting, answers):
+            fits.setdefault(fit.pathway.pk, fit)
+    return list(fits.values())
+
+
+# --- Which pathway fits me? ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FitChoices:
+    """What the "Which pathway fits me?" form offers, from the pathways offered."""
+
+    current_roles: list[str]  # the roles pathways start from
+    target_roles: list[str]  # the roles they lead to
+    skills: list[str]  # the transferable skills of every guide, each name once
+
+
+def fit_choices():
+    """The roles and the transferable skills of the pathways offered, each once (whatever its case
+    or spacing), sorted."""
+    names = (
+        TransferableSkill.objects.filter(pathway__in=offered_pathways())
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    skills = {}
+    for name in names:
+        name = " ".join(name.split())
+        if name:
+            skills.setdefault(name.casefold(), name)
+    return FitChoices(
+        current_roles=_distinct_values("from_role"),
+        target_roles=_distinct_values("to_role"),
+        skills=sorted(skills.values(), key=str.casefold),
+    )
+
+
+def fit_answers_of(profile):
+    """The answers a learner gave last time, kept in their profile (accounts.services)."""
+    return recommendations.Answers(
+        current_role=profile.current_role,
+        skills=tuple(profile.skills or ()),
+        hours_per_week=profile.hours_per_week,
+        target_role=profile.target_role,
+    )
+
+
+def pathway_fits(answers):
+    """Every pathway offered, ranked for `answers` with its reasons (careers.recommendations), each
+    with the catalogue's counts: three queries."""
+    pathways = _with_counts(_with_fit_content(offered_pathways())).order_by("title", "pk")
+    return recommendations.rank([_candidate(pathway) for pathway in pathways], answers)
+
+
+def _with_fit_content(pathways):
+    """`pathways` with what the ranking reads prefetched: phases (their weeks) and transferable skills."""
+    return pathways.prefetch_related(
+        Prefetch("phases", queryset=Phase.objects.order_by("order")),
+        Prefetch("transferable_skills", queryset=TransferableSkill.objects.order_by("order")),
+    )
+
+
+def _candidate(pathway):
+    return recommendations.Candidate(
+        pathway=pathway,
+        title=pathway.short_title,
+        from_role=pathway.from_role,
+        to_role=pathway.to_role,
+        durations=tuple(phase.duration_weeks for phase in pathway.phases.all()),
+        skills=tuple(skill.name for skill in pathway.transferable_skills.all()),
     )
 
 
@@ -397,8 +527,47 @@ class PagePhase:
     phase: Phase
     tasks: list[Task]
     resources: list[Resource]
-    weeks: WeekRange  # where the phase sits in the plan
+    weeks: WeekRange  # where the phase sits in the plan (the learner's own, when they follow it)
     progress: PhaseProgress | None  # the learner's, when they follow the pathway
+
+
+@dataclass(frozen=True)
+class PlanLength:
+    """How long a pathway takes: its plan at the full-time pace, the guide's own claim beside it
+    when they disagree, and the plan of the learner who follows it."""
+
+    weeks: int  # the timed phases at the full-time pace (0: only ongoing phases)
+    guide_claim: str  # the guide's own words ("9 months", "4-6 months") unless they agree, else ""
+    learner_weeks: int | None = None  # the learner's plan: their pace, less what they had done
+    learner_hours: int | None = None  # the learner's pace (None: full time)
+
+    @property
+    def full_time(self):
+        """As the page says it: "28 weeks, about 6½ months at the full-time pace"."""
+        return f"{pace.describe_length(self.weeks)} {pace.describe_pace(None)}"
+
+    @property
+    def learner(self):
+        """The learner's own plan, "56 weeks, about 13 months at 20 hours a week", or "" when it is
+        the full-time plan (nothing new to say)."""
+        if self.learner_weeks is None or (self.learner_hours is None and self.learner_weeks == self.weeks):
+            return ""
+        return f"{pace.describe_length(self.learner_weeks)} {pace.describe_pace(self.learner_hours)}"
+
+
+def plan_length(pathway, phases, progress=None):
+    """The PlanLength of `pathway` with its live `phases`, and the plan of a learner who follows it
+    (`progress`, an EnrolmentProgress) if any."""
+    weeks = pace.plan_weeks([phase.duration_weeks for phase in phases])
+    months = pathway.duration_months
+    claim = pathway.timeline.strip() or (f"{months} month{'s' * (months != 1)}" if months else "")
+    following = progress is not None and not progress.enrolment.is_left
+    return PlanLength(
+        weeks=weeks,
+        guide_claim=claim if claim and (not weeks or pace.claim_differs(claim, weeks)) else "",
+        learner_weeks=(progress.plan.total_weeks or 0) if following else None,
+        learner_hours=progress.enrolment.hours_per_week if following else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -414,6 +583,12 @@ class PathwayPage:
     faq_entries: list[FaqEntry]
     progress: EnrolmentProgress | None  # the visitor's enrolment (maybe one they left), if any
     can_enrol: bool  # a learner who does not follow it (or left it) may enrol, unless archived
+    length: PlanLength
+
+    @property
+    def timed_phases(self):
+        """The phases with a duration, whose tasks a learner may mark already done on enrolling."""
+        return [page_phase for page_phase in self.phases if not page_phase.phase.is_ongoing]
 
 
 def pathway_page(slug, user, now):
@@ -437,7 +612,10 @@ def pathway_page(slug, user, now):
     progress = _progress_in(user, pathway, now) if user.is_authenticated else None
     phase_progress = {p.phase.id: p for p in progress.plan.phases} if progress else {}
     phase_list = list(pathway.phases.all())
-    week_ranges = phase_week_ranges([phase.duration_weeks for phase in phase_list])
+    if progress:  # the learner's own weeks: their pace, less what they had done before
+        week_ranges = [phase_progress[phase.id].weeks for phase in phase_list]
+    else:
+        week_ranges = phase_week_ranges([phase.duration_weeks for phase in phase_list])
     return PathwayPage(
         pathway=pathway,
         phases=[
@@ -459,6 +637,7 @@ def pathway_page(slug, user, now):
         can_enrol=user.is_authenticated
         and pathway.archived_at is None
         and (progress is None or progress.enrolment.is_left),
+        length=plan_length(pathway, phase_list, progress),
     )
 
 

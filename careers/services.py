@@ -10,6 +10,9 @@ completed, and it opens again when one is not.
 (Guides are written to the database by careers.importer.)
 """
 
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -23,33 +26,81 @@ class EnrolmentClosed(Exception):
     """The learner left this pathway: its history can be read but not changed."""
 
 
-def enrol(*, user, pathway, start_date, now=None):
+class PathwayArchived(Exception):
+    """The pathway was withdrawn from the catalogue: nobody joins it any more (its learners keep it)."""
+
+
+def enrol(*, user, pathway, start_date, now=None, hours_per_week=None, already_done=()):
     """Enrol `user` in `pathway`. Returns (enrolment, created).
 
+    `hours_per_week` is the learner's pace (None: the guide's full-time pace, careers.pace).
+    `already_done` are tasks of the pathway's timed phases the learner had done before: they are
+    resolved as skipped "already done" before the plan begins (at the start of the start date, or
+    now if that is earlier), so the plan lays out only what is left (careers.schedule). A task of
+    another pathway, or of an ongoing phase, raises ValueError and nothing is written.
+
     Enrolling again in a pathway one follows changes nothing; enrolling again after leaving it
-    re-opens the same enrolment from the new start date, with its ticks kept.
+    re-opens the same enrolment from the new start date and pace, with its ticks kept. An archived
+    pathway refuses newcomers and returning learners alike (PathwayArchived).
     """
     now = now or timezone.now()
-    enrolment = Enrolment.objects.filter(user=user, pathway=pathway).first()
-    if enrolment is None:
-        try:
-            with transaction.atomic():
-                enrolment = Enrolment.objects.create(user=user, pathway=pathway, start_date=start_date)
-        except IntegrityError:  # a double submit won the race: theirs is the enrolment
-            return Enrolment.objects.get(user=user, pathway=pathway), False
-    elif enrolment.is_left:
-        enrolment.status = Enrolment.Status.ACTIVE
-        enrolment.start_date = start_date
-        enrolment.left_at = enrolment.paused_at = enrolment.completed_at = None
-        enrolment.paused_days = 0
-        enrolment.save()
-        if is_complete(enrolment=enrolment):  # every task was resolved before leaving
+    already_done = list(already_done)
+    if any(task.phase.pathway_id != pathway.pk or task.phase.is_ongoing for task in already_done):
+        raise ValueError("Only tasks of this pathway's timed phases can be marked already done.")
+    with transaction.atomic():
+        enrolment = Enrolment.objects.filter(user=user, pathway=pathway).first()
+        if enrolment is not None and not enrolment.is_left:
+            return enrolment, False
+        if pathway.archived_at is not None:
+            raise PathwayArchived
+        if enrolment is None:
+            try:
+                with transaction.atomic():
+                    enrolment = Enrolment.objects.create(
+                        user=user, pathway=pathway, start_date=start_date, hours_per_week=hours_per_week
+                    )
+            except IntegrityError:  # a double submit won the race: theirs is the enrolment
+                return Enrolment.objects.get(user=user, pathway=pathway), False
+        else:
+            enrolment.status = Enrolment.Status.ACTIVE
+            enrolment.start_date = start_date
+            enrolment.hours_per_week = hours_per_week
+            enrolment.left_at = enrolment.paused_at = enrolment.completed_at = None
+            enrolment.paused_days = 0
+            enrolment.save()
+        _mark_already_done(enrolment, already_done, now)
+        if is_complete(enrolment=enrolment):  # every task was resolved (before leaving, or before)
             _complete(enrolment, now)
             return enrolment, True
-    else:
-        return enrolment, False
     reminders.pathway_opened(user=user, now=now)
     return enrolment, True
+
+
+def _mark_already_done(enrolment, tasks, now):
+    """Resolve `tasks` as done before the plan began; a task the learner already resolved keeps its
+    resolution (a tick kept from before leaving, say)."""
+    if not tasks:
+        return
+    zone = ZoneInfo(enrolment.user.profile.time_zone)
+    plan_begins = datetime.combine(enrolment.start_date, time(), tzinfo=zone)
+    resolved = set(TaskCompletion.objects.filter(enrolment=enrolment).values_list("task_id", flat=True))
+    TaskCompletion.objects.bulk_create(
+        TaskCompletion(
+            enrolment=enrolment, task=task, done_at=min(now, plan_begins), skip_reason=SkipReason.ALREADY_DONE
+        )
+        for task in dict.fromkeys(tasks)
+        if task.pk not in resolved
+    )
+
+
+def change_pace(*, enrolment, hours_per_week):
+    """Set the learner's pace (None: the guide's full-time pace). The plan re-lays from its start
+    at the new pace (careers.schedule reads it through the snapshot); every tick is kept. A left
+    enrolment refuses (EnrolmentClosed)."""
+    with transaction.atomic():
+        _lock_open(enrolment)
+        enrolment.hours_per_week = hours_per_week
+        enrolment.save(update_fields=["hours_per_week"])
 
 
 def pause(*, enrolment, now):
@@ -92,6 +143,8 @@ def check_status_change(*, enrolment, status):
         raise ValueError(
             "Every task of this pathway is done or skipped: untick one to reopen it, or set it to left."
         )
+    if enrolment.is_left and enrolment.pathway.archived_at is not None:
+        raise ValueError("This pathway is archived: a learner who left it cannot join it again.")
 
 
 def change_status(*, enrolment, status, now):
@@ -100,7 +153,13 @@ def change_status(*, enrolment, status, now):
     from its start date. Raises ValueError for a move `check_status_change` refuses."""
     check_status_change(enrolment=enrolment, status=status)
     if enrolment.is_left and status != Enrolment.Status.LEFT:
-        enrol(user=enrolment.user, pathway=enrolment.pathway, start_date=enrolment.start_date, now=now)
+        enrol(
+            user=enrolment.user,
+            pathway=enrolment.pathway,
+            start_date=enrolment.start_date,
+            now=now,
+            hours_per_week=enrolment.hours_per_week,
+        )
         enrolment.refresh_from_db()
     if status == Enrolment.Status.COMPLETED:
         if not enrolment.is_completed:

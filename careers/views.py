@@ -13,9 +13,18 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from careers import inbox, reminders, selectors, services
-from careers.forms import CatalogueFilterForm, EnrolForm, SkipForm, TickForm
-from careers.models import ActionItem, Enrolment, Pathway, Task
+from accounts import services as accounts_services
+from careers import inbox, pace, reminders, selectors, services
+from careers.forms import (
+    CatalogueFilterForm,
+    EnrolForm,
+    FitForm,
+    PaceForm,
+    SkipForm,
+    TickForm,
+    hours_from,
+)
+from careers.models import ActionItem, Enrolment, Task
 from careers.schedule import local_date
 
 
@@ -24,40 +33,108 @@ def home(request):
 
 
 def catalogue(request):
+    # One address per search: the form's empty fields (a plain GET form sends them all) are
+    # dropped, so the address can be shared and the back button finds the same results.
+    clean = _without_blank(request.GET, CatalogueFilterForm.base_fields)
+    if clean is not None:
+        return redirect(f"{request.path}?{clean}" if clean else request.path)
     form = CatalogueFilterForm(request.GET)
     valid = form.is_valid()
     # Invalid filters are reported on the page; the valid ones still apply.
-    pathways = selectors.catalogue(**form.selector_kwargs())
+    results = selectors.catalogue_results(**form.selector_kwargs())
     # htmx live search swaps in the results only; a history restore needs the whole page.
     partial = request.htmx and not request.htmx.history_restore_request
     template = "careers/catalogue.html#results" if partial else "careers/catalogue.html"
-    response = render(
-        request,
-        template,
-        {"form": form, "pathways": pathways, "is_filtered": form.is_filtered},
-        status=200 if valid else 400,
-    )
+    context = {
+        "form": form,
+        "pathways": results.pathways,
+        "corrected": results.corrected,
+        "suggestion": results.suggestion,
+        "is_filtered": form.is_filtered,
+    }
+    response = render(request, template, context, status=200 if valid else 400)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _without_blank(query, names):
+    """`query` without the blank values of the parameters `names`, encoded, when it had any (else
+    None)."""
+    clean, changed = query.copy(), False
+    for name in names:
+        values = query.getlist(name)
+        kept = [value for value in values if value.strip()]
+        if len(kept) != len(values):
+            changed = True
+            if kept:
+                clean.setlist(name, kept)
+            else:
+                del clean[name]
+    return clean.urlencode() if changed else None
 
 
 def pathway_detail(request, slug):
     return _pathway_page(request, slug)
 
 
-def _pathway_page(request, slug, enrol_form=None, status=200):
+def _pathway_page(request, slug, enrol_form=None, pace_form=None, status=200):
     page = selectors.pathway_page(slug, request.user, timezone.now())
     if page is None:
         raise Http404("No such pathway.")
     if page.can_enrol and enrol_form is None:
-        enrol_form = EnrolForm(today=_learner_today(request.user))
+        # Hours from a recommendation's link first, else the learner's saved answer.
+        hours = hours_from(request.GET.get("hours")) or request.user.profile.hours_per_week
+        enrol_form = _enrol_form(request, page, hours=hours)
+    following = page.progress is not None and not page.progress.enrolment.is_left
+    if following and pace_form is None:
+        pace_form = PaceForm(initial={"hours_per_week": page.progress.enrolment.hours_per_week})
     context = {
         "page": page,
         "pathway": page.pathway,
         "progress": page.progress,
         "enrol_form": enrol_form if page.can_enrol else None,
+        "pace_form": pace_form if following else None,
     }
     return render(request, "careers/pathway_detail.html", context, status=status)
+
+
+def _enrol_form(request, page, data=None, hours=None):
+    return EnrolForm(
+        data,
+        today=_learner_today(request.user),
+        timed_phases=[(page_phase.phase, page_phase.tasks) for page_phase in page.timed_phases],
+        full_time_weeks=page.length.weeks,
+        hours=hours,
+    )
+
+
+def fit(request):
+    """Which pathway fits me? No account needed. Answers come by GET (the results' address can be
+    shared); the form posts, which for a signed-in learner also keeps them in their profile, then
+    shows the same results at a clean address. Empty, it is prefilled with the saved answers."""
+    data = request.POST if request.method == "POST" else request.GET
+    if not data and request.method == "GET":
+        initial = {}
+        if request.user.is_authenticated:
+            saved = selectors.fit_answers_of(request.user.profile)
+            initial = {
+                "current_role": saved.current_role,
+                "skills": list(saved.skills),
+                "hours_per_week": saved.hours_per_week,
+                "target_role": saved.target_role,
+            }
+        return render(request, "careers/fit.html", {"form": FitForm(initial=initial)})
+    form = FitForm(data)
+    if not form.is_valid():
+        return render(request, "careers/fit.html", {"form": form}, status=400)
+    if request.method == "POST":
+        if request.user.is_authenticated:
+            accounts_services.save_fit_answers(profile=request.user.profile, answers=form.answers())
+            messages.success(request, "Your answers are saved: they fill in this form next time.")
+        return redirect(f"{resolve_url('careers:fit')}?{form.query()}#results")
+    answers = form.answers()
+    context = {"form": form, "fits": selectors.pathway_fits(answers), "answers": answers}
+    return render(request, "careers/fit.html", context)
 
 
 # --- Learners ---------------------------------------------------------------------------------
@@ -128,18 +205,53 @@ def dashboard(request):
 @learner_required
 @require_POST
 def enrol(request, slug):
-    pathway = get_object_or_404(Pathway, slug=slug)
-    form = EnrolForm(request.POST, today=_learner_today(request.user))
+    page = selectors.pathway_page(slug, request.user, timezone.now())
+    if page is None:
+        raise Http404("No such pathway.")
+    pathway = page.pathway
+    form = _enrol_form(request, page, data=request.POST)
     if not form.is_valid():
         return _pathway_page(request, pathway.slug, enrol_form=form, status=400)
-    enrolment, created = services.enrol(
-        user=request.user, pathway=pathway, start_date=form.cleaned_data["start_date"], now=timezone.now()
-    )
+    try:
+        enrolment, created = services.enrol(
+            user=request.user,
+            pathway=pathway,
+            start_date=form.cleaned_data["start_date"],
+            now=timezone.now(),
+            hours_per_week=form.cleaned_data["hours_per_week"],
+            already_done=form.tasks_already_done(),
+        )
+    except services.PathwayArchived:
+        messages.error(request, f"“{pathway.short_title}” is no longer offered: it cannot be joined.")
+        return _pathway_page(request, pathway.slug, status=409)
     if created:
-        messages.success(request, f"You're enrolled in “{pathway.title}”. Here is your first week.")
+        messages.success(request, f"You're enrolled in “{pathway.short_title}”. Here is your first week.")
     else:
-        messages.info(request, f"You already follow “{pathway.title}”.")
+        messages.info(request, f"You already follow “{pathway.short_title}”.")
     return redirect(f"{resolve_url('careers:dashboard')}#enrolment-{enrolment.id}")
+
+
+@learner_required
+@require_POST
+def change_pace(request, enrolment_id):
+    enrolment = _get_enrolment_for_user(request, enrolment_id)
+    back = _safe_next(request, request.POST.get("next"), fallback=enrolment.pathway.get_absolute_url())
+    form = PaceForm(request.POST)
+    if not form.is_valid():
+        return _pathway_page(request, enrolment.pathway.slug, pace_form=form, status=400)
+    before = selectors.enrolment_progress(enrolment.id, timezone.now()).plan.total_weeks
+    try:
+        services.change_pace(enrolment=enrolment, hours_per_week=form.cleaned_data["hours_per_week"])
+    except services.EnrolmentClosed:
+        return HttpResponse("You left this pathway: rejoin it to change your pace.", status=409)
+    after = selectors.enrolment_progress(enrolment.id, timezone.now()).plan.total_weeks
+    pace_text = pace.describe_pace(enrolment.hours_per_week)
+    if after:
+        was = f" (it was {before} weeks)" if before != after else ""
+        messages.success(request, f"Your plan is now {after} weeks {pace_text}{was}. Your ticks are kept.")
+    else:
+        messages.success(request, f"Your pace is now {pace_text.removeprefix('at ')}.")
+    return redirect(back)
 
 
 @learner_required
@@ -147,10 +259,10 @@ def enrol(request, slug):
 def pause(request, enrolment_id):
     enrolment = _get_enrolment_for_user(request, enrolment_id)
     if enrolment.is_completed:  # pause and resume leave a completed pathway alone: say so
-        messages.info(request, f"You completed “{enrolment.pathway.title}”: there is nothing to pause.")
+        messages.info(request, f"You completed “{enrolment.pathway.short_title}”: there is nothing to pause.")
         return redirect(_safe_next(request, request.POST.get("next")))
     services.pause(enrolment=enrolment, now=timezone.now())
-    messages.success(request, f"Paused “{enrolment.pathway.title}”. Your plan waits until you resume.")
+    messages.success(request, f"Paused “{enrolment.pathway.short_title}”. Your plan waits until you resume.")
     return redirect(_safe_next(request, request.POST.get("next")))
 
 
@@ -159,10 +271,12 @@ def pause(request, enrolment_id):
 def resume(request, enrolment_id):
     enrolment = _get_enrolment_for_user(request, enrolment_id)
     if enrolment.is_completed:
-        messages.info(request, f"You completed “{enrolment.pathway.title}”: there is nothing to resume.")
+        messages.info(
+            request, f"You completed “{enrolment.pathway.short_title}”: there is nothing to resume."
+        )
         return redirect(_safe_next(request, request.POST.get("next")))
     services.resume(enrolment=enrolment, now=timezone.now())
-    messages.success(request, f"Resumed “{enrolment.pathway.title}”. Welcome back!")
+    messages.success(request, f"Resumed “{enrolment.pathway.short_title}”. Welcome back!")
     return redirect(_safe_next(request, request.POST.get("next")))
 
 
@@ -172,7 +286,7 @@ def leave(request, enrolment_id):
     if request.method == "POST":
         services.leave(enrolment=enrolment, now=timezone.now())
         messages.success(
-            request, f"You left “{enrolment.pathway.title}”. Your ticks are kept if you come back."
+            request, f"You left “{enrolment.pathway.short_title}”. Your ticks are kept if you come back."
         )
         # Back to the page the learner left from (the dashboard or the pathway page), so a leave
         # answered in place (htmx) finds its panel there.
@@ -278,7 +392,7 @@ def set_reminders(request, enrolment_id):
     enabled = form.cleaned_data["enabled"]
     reminders.set_pathway_reminders(enrolment=enrolment, enabled=enabled, now=timezone.now())
     state = "on" if enabled else "off"
-    messages.success(request, f"Weekly reminder for “{enrolment.pathway.title}” turned {state}.")
+    messages.success(request, f"Weekly reminder for “{enrolment.pathway.short_title}” turned {state}.")
     return redirect(
         _safe_next(request, request.POST.get("next"), fallback=resolve_url("accounts:preferences"))
     )

@@ -10,7 +10,9 @@
      server refuses or cannot reach puts the box back as it was and says why in [data-plan-status];
      a saved one tells the page ("plan-changed" on <body>) so summaries refresh themselves;
    - form[data-in-place] (pause, resume, leave): announces the message of the page it swapped from;
-   - details[data-remember-open="key"] keeps its open state in localStorage, per key. */
+   - details[data-remember-open="key"] keeps its open state in localStorage, per key;
+   - form[data-drop-empty-fields] (the catalogue's live search) leaves its empty fields out of the
+     request, so the address htmx puts in the history is as clean as the one the view redirects to. */
 (function () {
   "use strict";
 
@@ -287,6 +289,23 @@
     var state = skipped ? skipped.textContent.trim() : box && box.checked ? "done" : "not done";
     announce("Saved: " + itemName(saved) + ", " + state.charAt(0).toLowerCase() + state.slice(1) + ".", "ok");
     document.body.dispatchEvent(new CustomEvent("plan-changed", { bubbles: true }));
+  });
+
+  // --- Live search: no empty fields in the address -------------------------------------------
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var elt = event.detail.elt;
+    var form = elt && elt.closest && elt.closest("form[data-drop-empty-fields]");
+    if (!form) {
+      return;
+    }
+    var parameters = event.detail.parameters;
+    Object.keys(parameters).forEach(function (name) {
+      var value = parameters[name];
+      if (typeof value === "string" && !value.trim()) {
+        delete parameters[name];
+      }
+    });
   });
 
   // --- Pause, resume and leave, in place -------------------------------------------------------

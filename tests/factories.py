@@ -23,7 +23,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from accounts.models import Profile
-from careers import guides, importer, services
+from careers import guides, importer, search, services
 from careers.models import (
     ActionItem,
     Enrolment,
@@ -138,6 +138,7 @@ def make_pathway(
             _spec(faq, lambda i: (f"{title}, question {i}?", f"{title}, answer {i}.")), start=1
         )
     )
+    search.refresh(pathway)  # as the importer and the admin do after an edit
     return pathway
 
 

@@ -161,6 +161,12 @@ def words(text):
     return " ".join(text.split())
 
 
+def name_read(pathway):
+    """A pathway's short title as its pages read it out: "Software Engineer to Deep Learning
+    Engineer" (the arrow is hidden from screen readers, which are given "to")."""
+    return words(pathway.short_title.replace("\u2192", "to"))
+
+
 def checkboxes(page):
     """Every checkbox on `page` by the text of its <label for=...>: {label text: the <input>}.
     A checkbox without a label fails the test: a person could not tell what it ticks."""

@@ -244,6 +244,37 @@ def test_a_new_enrolment_cannot_be_added_completed(admin_client, learner, pathwa
     assert not Enrolment.objects.exists()
 
 
+def test_the_pace_set_in_the_admin_goes_through_the_learners_service(admin_client, enrolment, pathway):
+    tick(enrolment, all_tasks(pathway)[0])
+    change_enrolment_in_admin(admin_client, enrolment, hours_per_week="10")
+    assert enrolment.hours_per_week == 10
+    assert TaskCompletion.objects.filter(enrolment=enrolment).count() == 1
+    # Left, then back in the admin with a new pace: re-opened first, then paced.
+    change_enrolment_in_admin(admin_client, enrolment, status="left", hours_per_week="10")
+    change_enrolment_in_admin(admin_client, enrolment, status="active", hours_per_week="20")
+    assert (enrolment.status, enrolment.hours_per_week) == ("active", 20)
+
+
+def test_the_pace_of_a_left_enrolment_is_a_form_error_in_the_admin(admin_client, enrolment):
+    Enrolment.objects.filter(pk=enrolment.pk).update(status="left", left_at=timezone.now())
+    url = reverse("admin:careers_enrolment_change", args=[enrolment.pk])
+    data = {"start_date": enrolment.start_date.isoformat(), "status": "left", "hours_per_week": "5"}
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "make it active to change the pace" in response.content.decode()
+    enrolment.refresh_from_db()
+    assert enrolment.hours_per_week is None
+
+
+def test_a_new_enrolment_in_an_archived_pathway_is_a_form_error(admin_client, learner, pathway):
+    Pathway.objects.filter(pk=pathway.pk).update(archived_at=timezone.now())
+    data = {"user": learner.pk, "pathway": pathway.pk, "start_date": "2026-12-07", "status": "active"}
+    response = admin_client.post(reverse("admin:careers_enrolment_add"), data)
+    assert response.status_code == 200
+    assert "This pathway is archived: nobody can join it any more." in response.content.decode()
+    assert not Enrolment.objects.exists()
+
+
 def test_the_admin_shows_failed_digests_with_their_attempts_and_error(admin_client, enrolment, make_learner):
     DigestLog.objects.create(
         user=enrolment.user,

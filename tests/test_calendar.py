@@ -211,6 +211,26 @@ def test_utc_learners_get_utc_times(plan_pathway):
     assert "DTSTART:20260304T180000Z" in feed.to_ical().decode()
 
 
+def test_the_feed_follows_the_learners_pace_and_what_they_had_already_done(enrolment, learner, plan_pathway):
+    services.change_pace(enrolment=enrolment, hours_per_week=10)  # 5 weeks at full time: 20 weeks
+    feed = fetch(learner)
+    assert uid(enrolment, "week-20") in events(feed) and uid(enrolment, "week-21") not in events(feed)
+    assert str(events(feed)[uid(enrolment, "finish")]["DESCRIPTION"]).startswith("The last day of week 20")
+
+    other = make_learner(time_zone="Europe/Berlin")
+    first, second = all_tasks(plan_pathway)[:2]
+    started, _created = services.enrol(
+        user=other, pathway=plan_pathway, start_date=START, now=NOW, already_done=[first, second]
+    )
+    feed = fetch(other)
+    # The first phase was all done before: no milestones for it, and the plan is the 2 weeks left.
+    assert uid(started, f"phase-{first.phase_id}-start") not in events(feed)
+    assert str(week_event(feed, started, 1)["DESCRIPTION"]).startswith(
+        f"Week 1 of 2 · {plan_pathway.phases.get(order=2).title}"
+    )
+    assert uid(started, "week-3") not in events(feed)
+
+
 # --- The version: a cached feed is good until the plan changes -----------------------------------
 
 
@@ -232,8 +252,9 @@ def test_the_version_stays_while_nothing_changes(enrolment, learner):
         lambda e, tasks: services.leave(enrolment=e, now=NOW),
         lambda e, tasks: Profile.objects.filter(user=e.user).update(reminder_hour=19),
         lambda e, tasks: e.pathway.save(),  # a re-import stamps the pathway
+        lambda e, tasks: services.change_pace(enrolment=e, hours_per_week=20),
     ],
-    ids=["tick", "skip", "step", "pause", "leave", "slot", "guide"],
+    ids=["tick", "skip", "step", "pause", "leave", "slot", "guide", "pace"],
 )
 def test_the_version_changes_with_the_plan(enrolment, learner, plan_pathway, change):
     before = version(learner)

@@ -68,8 +68,9 @@ def listed(text):
     return [line[4:] for line in text.splitlines() if line.startswith("[ ] ")]
 
 
-def section_of(text, title):
-    return next(part for part in text.split("\n==== ")[1:] if part.startswith(title))
+def section_of(text, pathway):
+    """The section of `pathway` in a text part: it starts with the pathway's short title."""
+    return next(part for part in text.split("\n==== ")[1:] if part.startswith(f"{pathway.short_title} ===="))
 
 
 def token_of(url):
@@ -105,7 +106,7 @@ def test_one_digest_covers_every_pathway_with_the_summary_first(ada, three):
     assert text.startswith("This week: 5 tasks across 3 pathways, 2 late\n")
 
     one, two, three_, four = all_tasks(nlp_enrolment.pathway)
-    nlp = section_of(text, "Speech to NLP")
+    nlp = section_of(text, nlp_enrolment.pathway)
     assert "Week 2 of 2 (Wed 4 Mar – Tue 10 Mar)" in nlp
     assert "Phase: Speech to NLP, phase 1, Weeks 1–2 (25 Feb – 10 Mar)" in nlp
     assert listed(nlp) == [three_.text, four.text, f"{two.text} (late: planned for week 1)"]
@@ -113,11 +114,11 @@ def test_one_digest_covers_every_pathway_with_the_summary_first(ada, three):
     assert "Status: Behind by 1 task. Planned finish: Tuesday 10 March 2026." in nlp
 
     first, _second, _third = all_tasks(vision_enrolment.pathway)
-    vision = section_of(text, "Into vision")
+    vision = section_of(text, vision_enrolment.pathway)
     assert f"{first.text} (late: planned for week 1)" in listed(vision)
     assert "Status: Behind by 1 task." in vision
 
-    data = section_of(text, "Data platform")
+    data = section_of(text, data_enrolment.pathway)
     later = all_tasks(data_enrolment.pathway)[1]
     assert listed(data) == [] and "Nothing left for this week." in data
     assert f"Get ahead (optional): {later.text} (planned for week 3)" in data
@@ -246,7 +247,10 @@ def test_the_subject_counts_exactly_the_lines_listed(ada, weeks_later):
 
 def quiet_setup(ada):
     """Two pathways of 8 weeks with 8 tasks each; one tick in week 1 on each."""
-    enrolments = [enrol(ada, make_pathway(title=f"Quiet {n}", phases=[(8, 8)])) for n in (1, 2)]
+    enrolments = [
+        enrol(ada, make_pathway(title=f"Quiet {n}", to_role=f"Quiet {n} Engineer", phases=[(8, 8)]))
+        for n in (1, 2)
+    ]
     for enrolment in enrolments:
         tick(enrolment, all_tasks(enrolment.pathway)[0], at=IN_WEEK_ONE)
     return enrolments
@@ -263,7 +267,7 @@ def test_two_weeks_without_a_tick_asks_for_one_small_step(ada):
     assert digest.subject == "This week: 2 tasks across 2 pathways"
 
     text = digests.build_message(digest=digest).body
-    section = section_of(text, "Quiet 1")
+    section = section_of(text, first.pathway)
     third = all_tasks(first.pathway)[2]
     assert "No ticks here for 2 weeks. One small step this week:" in section
     assert listed(section) == [third.text]  # week 3's, the first of this week's list
@@ -279,10 +283,10 @@ def test_four_weeks_without_a_tick_offers_a_one_click_pause(ada):
     assert digest.subject == "This week: all caught up across 2 pathways"  # nothing is listed
 
     message = digests.build_message(digest=digest)
-    section = section_of(message.body, "Quiet 1")
+    section = section_of(message.body, first.pathway)
     assert listed(section) == []
     assert "No ticks here for 4 weeks." in section
-    link = re.search(r"Pause Quiet 1: (\S+)", section).group(1)
+    link = re.search(rf"Pause {re.escape(first.pathway.short_title)}: (\S+)", section).group(1)
     assert link == digest.pathways[0].pause_url and link.startswith(f"{SITE}/")
     assert f'href="{link}"' in html_of(message)
     assert inbox.read_pause_token(token_of(link)) == first

@@ -12,7 +12,7 @@ from django.db import DataError
 
 from careers import guides
 from careers.importer import ImportResult, import_pathway
-from careers.models import Pathway, Phase, Task
+from careers.models import FaqEntry, Pathway, Phase, Task
 from tests.factories import GUIDES_DIR, make_enrolment, tick
 
 pytestmark = pytest.mark.django_db
@@ -167,6 +167,25 @@ def test_a_task_repeated_in_two_phases_is_kept_in_both():
 
     assert import_pathway(guide).summary() == "unchanged"
     assert stored_guide(pathway) == guide
+
+
+def test_a_question_an_editor_added_survives_a_new_import_unless_the_guide_has_its_own():
+    guide = make_guide()
+    guide.faq.append(guides.FaqEntry("Most do not need a degree."))  # scraped without its question
+    pathway = import_pathway(guide).pathway
+    entry = FaqEntry.objects.get(pathway=pathway, answer="Most do not need a degree.")
+    assert entry.question == ""
+    entry.question = "Do I need a degree?"  # as an editor does in the admin
+    entry.save()
+
+    assert import_pathway(guide).summary() == "unchanged"
+    entry.refresh_from_db()
+    assert entry.question == "Do I need a degree?"
+
+    guide.faq[-1].question = "Is a degree required?"  # the guide now has its own: it wins
+    import_pathway(guide)
+    entry.refresh_from_db()
+    assert entry.question == "Is a degree required?"
 
 
 # --- Edits ----------------------------------------------------------------------------------

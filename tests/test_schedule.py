@@ -1,5 +1,6 @@
 """`schedule.week_plan`, the single source of "where am I and what do I do this week"."""
 
+import itertools
 import math
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from careers.schedule import (
     AHEAD,
+    BEFORE_START,
     DUE,
     HABIT,
     LATE,
@@ -56,7 +58,9 @@ def in_week(week, day=0, hour=12):
 
 def plan(now, done=None, steps_done=None, **changes):
     completions = {
-        key: changes.pop(key) for key in ("skipped_tasks", "skipped_action_items", "habits") if key in changes
+        key: changes.pop(key)
+        for key in ("skipped_tasks", "skipped_action_items", "habits", "before_start")
+        if key in changes
     }
     snapshot = EnrolmentSnapshot(
         **{"start_date": START, "phases": PHASES, "action_items": ACTIONS, **changes}
@@ -226,6 +230,44 @@ def test_a_skipped_item_is_resolved_without_counting_as_done():
     assert (steps.action_items_done, steps.action_items_skipped) == (0, 1)
 
 
+def test_tasks_done_before_the_start_are_resolved_and_take_no_plan_time():
+    # Two of the three foundation tasks were already done when the learner started.
+    before = {100: at(START), 101: at(START)}
+    week = plan(in_week(1), skipped_tasks=before, before_start=frozenset(before))
+    # Foundations shrink in proportion to what is left (3 weeks for 3 tasks: 1 week for 1), so the
+    # plan is 5 weeks instead of 7 and the projects start in week 2.
+    assert [phase.weeks for phase in week.phases] == [WeekRange(1, 1), WeekRange(2, 5), WeekRange(6, None)]
+    assert week.total_weeks == 5 and week.week_label == "Week 1 of 5"
+    assert [(item.id, item.week, item.state) for item in week.tasks] == [
+        (100, None, BEFORE_START),
+        (101, None, BEFORE_START),
+        (102, 1, DUE),
+        (200, 2, AHEAD),
+        (201, 4, AHEAD),
+    ]
+    # They count as resolved, apart from the skips of the plan; the plan expects them from the start.
+    assert (week.tasks_done, week.tasks_skipped, week.tasks_done_before_start, week.percent) == (0, 0, 2, 40)
+    assert week.phases[0].done_before_start == 2 and week.phases[0].resolved == 2
+    assert week.on_track and listed(week.this_week)[0] == (TASK, 102, DUE)
+    # Never "done this week", never in the streak; the chart starts from them.
+    assert week.done_this_week == [] and week.streak_weeks == 0
+    assert [(p.week, p.planned, p.done) for p in week.chart][:2] == [(1, 3, 2), (2, 4, None)]
+
+
+def test_a_phase_whose_tasks_were_all_done_before_the_start_takes_no_week():
+    before = {100: at(START), 101: at(START), 102: at(START)}
+    week = plan(in_week(1), skipped_tasks=before, before_start=frozenset(before))
+    foundations, projects, _ongoing = week.phases
+    assert foundations.weeks.is_empty and foundations.weeks.label == "No weeks"
+    assert not foundations.is_current and projects.is_current
+    assert projects.weeks == WeekRange(1, 4) and week.total_weeks == 4
+
+
+def test_a_task_skipped_in_the_plan_still_takes_its_week():
+    week = plan(in_week(2), skipped_tasks={100: in_week(1)})
+    assert week.total_weeks == 7 and week.tasks[0].week == 1 and week.tasks_done_before_start == 0
+
+
 # --- Habits -----------------------------------------------------------------------------------
 
 
@@ -350,6 +392,7 @@ def enrolments(draw):
     )
     ticked = draw(st.lists(st.sampled_from(tasks), unique=True)) if tasks else []
     skipped = [task for task in ticked if draw(st.booleans())]
+    before_start = frozenset(task.id for task in skipped if draw(st.booleans()))
     snapshot = EnrolmentSnapshot(
         start_date=start,
         phases=phases,
@@ -362,6 +405,7 @@ def enrolments(draw):
         tasks={task.id: draw(moments) for task in ticked if task not in skipped},
         skipped_tasks={task.id: draw(moments) for task in skipped},
         habits={task.id: tuple(draw(st.lists(moments, max_size=3))) for task in tasks},
+        before_start=before_start,
     )
     return snapshot, completions, now
 
@@ -371,15 +415,25 @@ def enrolments(draw):
 def test_properties_of_every_week_plan(example):
     snapshot, completions, now = example
     week = week_plan(snapshot, completions, now)
-    ranges = phase_week_ranges([p.duration_weeks for p in snapshot.phases])
+    ranges = [progress.weeks for progress in week.phases]
     timed = [(p, r) for p, r in zip(snapshot.phases, ranges, strict=True) if not p.is_ongoing]
 
-    # Every task of a timed phase is planned in exactly one week of its phase.
+    # Every task of a timed phase is planned in exactly one week of its phase (no week if it was
+    # done before the start), and the phases follow each other from week 1.
     assert [item.id for item in week.tasks] == [task.id for p, _r in timed for task in p.tasks]
+    for (_before, earlier), (_after, later) in itertools.pairwise(timed):
+        assert later.first == earlier.last + 1
+    assert not timed or timed[0][1].first == 1
     for p, weeks in timed:
-        planned = [item.week for item in week.tasks if item.phase == p]
+        items = [item for item in week.tasks if item.phase == p]
+        assert all((item.state == BEFORE_START) == (item.week is None) for item in items)
+        assert {item.id for item in items if item.week is None} == completions.before_start & {
+            t.id for t in p.tasks
+        }
+        planned = [item.week for item in items if item.week is not None]
         assert all(week_number in weeks for week_number in planned)
-        # A week's planned tasks number at most the ceiling of tasks per week.
+        assert weeks.is_empty == (not planned and bool(p.tasks))
+        # A week's planned tasks number at most the ceiling of the guide's tasks per week.
         if planned:
             most = max(planned.count(w) for w in set(planned))
             assert most <= math.ceil(len(p.tasks) / p.duration_weeks)

@@ -1,4 +1,4 @@
-"""careers.selectors: the catalogue (search, filters, counts), its filter choices, the featured
+"""careers.selectors: the catalogue's counts (its search and filters: test_search.py), the featured
 pathways, the pathway page and the dashboard, read in a constant number of queries."""
 
 from datetime import UTC, date, datetime, timedelta
@@ -33,52 +33,7 @@ def titles(pathways):
     return [pathway.title for pathway in pathways]
 
 
-# --- Catalogue: search -----------------------------------------------------------------------
-
-
-@pytest.fixture
-def baker_and_keeper(make_pathway):
-    baker = make_pathway(
-        title="Sourdough Baker",
-        from_role="Accountant",
-        to_role="Artisan Baker",
-        overview="Early mornings, and patience.\n\nKneading by hand, every day.",
-        skills_to_learn=["Laminating dough", "Oven management"],
-        phases=[(2, 3), (None, 2)],
-    )
-    keeper = make_pathway(
-        title="Lighthouse Keeper",
-        from_role="Sailor",
-        to_role="Keeper",
-        overview="Long nights, and patience.\n\nPolishing the lens.",
-        skills_to_learn=["Morse code"],
-    )
-    return baker, keeper
-
-
-@pytest.mark.parametrize(
-    "query_of",
-    [
-        pytest.param(lambda p: p.title.upper(), id="title, in any case"),
-        pytest.param(lambda p: p.from_role.lower(), id="from role"),
-        pytest.param(lambda p: p.to_role, id="to role"),
-        pytest.param(lambda p: p.overview_paragraphs[1], id="overview"),
-        pytest.param(lambda p: p.skills_to_learn.order_by("order").last().name, id="skill to learn"),
-        pytest.param(lambda p: all_tasks(p)[-1].text, id="task"),
-    ],
-)
-def test_search_matches_each_searched_field(baker_and_keeper, query_of):
-    baker, _keeper = baker_and_keeper
-    assert titles(selectors.catalogue(query=query_of(baker))) == [baker.title]
-
-
-def test_search_lists_a_pathway_once_however_many_rows_match(baker_and_keeper):
-    baker, keeper = baker_and_keeper
-    # "Baker" is in the title, the target role and every task of the baker's pathway.
-    assert titles(selectors.catalogue(query="  baker ")) == [baker.title]
-    # Both overviews ask for patience: both are listed, by title.
-    assert titles(selectors.catalogue(query="PATIENCE")) == [keeper.title, baker.title]
-    assert titles(selectors.catalogue(query="no such thing")) == []
+# --- Catalogue (its search and filters: tests/test_search.py) -------------------------------------
 
 
 def test_catalogue_lists_every_pathway_by_title_with_its_counts(make_pathway):
@@ -86,63 +41,13 @@ def test_catalogue_lists_every_pathway_by_title_with_its_counts(make_pathway):
     make_pathway(title="Archivist", phases=[(3, 2), (2, 1), (None, 1)], skills_to_learn=3)
     listed = list(selectors.catalogue())
     assert titles(listed) == ["Archivist", "Zoo Keeper"]
-    assert [(p.phase_count, p.task_count) for p in listed] == [(3, 4), (1, 1)]
+    assert [(p.phase_count, p.task_count, p.plan_weeks) for p in listed] == [(3, 4, 5), (1, 1, 1)]
 
 
 def test_matching_a_task_does_not_change_the_counts(make_pathway):
     pathway = make_pathway(phases=[(3, 2), (2, 1), (None, 1)], skills_to_learn=2)
     found = selectors.catalogue(query=all_tasks(pathway)[0].text).get()
     assert (found.phase_count, found.task_count) == (3, 4)
-
-
-# --- Catalogue: filters ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def by_months(make_pathway):
-    """Pathways of 3, 4, 6 and 7 months, and one of unknown length, by their length."""
-    return {
-        months: make_pathway(title=f"{months} months", duration_months=months) for months in (3, 4, 6, 7)
-    } | {None: make_pathway(title="unknown length")}
-
-
-@pytest.mark.parametrize(
-    ("bucket", "months"), [("short", [3]), ("medium", [4, 6]), ("long", [7]), ("", [3, 4, 6, 7, None])]
-)
-def test_duration_buckets(by_months, bucket, months):
-    assert set(titles(selectors.catalogue(duration=bucket))) == {by_months[m].title for m in months}
-
-
-def test_an_unknown_duration_bucket_is_an_error(by_months):
-    with pytest.raises(ValueError, match="forever"):
-        selectors.catalogue(duration="forever")
-
-
-@pytest.mark.parametrize("spelling", [str, str.lower, str.upper])
-def test_target_role_and_difficulty_match_in_any_case(make_pathway, spelling):
-    moderate = make_pathway(to_role="Speech AI Engineer", difficulty="Moderate")
-    make_pathway(to_role="NLP Engineer", difficulty="Hard")
-    assert titles(selectors.catalogue(difficulty=spelling(moderate.difficulty))) == [moderate.title]
-    assert titles(selectors.catalogue(to_role=spelling(moderate.to_role))) == [moderate.title]
-
-
-def test_filters_combine_with_the_search(make_pathway):
-    long_engineer = make_pathway(to_role="Deep Learning Engineer", duration_months=9)
-    make_pathway(to_role="NLP Engineer", duration_months=3)
-    make_pathway(to_role="Gardener", duration_months=9)
-    assert titles(selectors.catalogue(query="engineer", duration="long")) == [long_engineer.title]
-
-
-def test_filter_choices_are_the_distinct_values_present_sorted(make_pathway):
-    make_pathway(to_role="Speech AI Engineer", difficulty="Moderate")
-    make_pathway(to_role="NLP Engineer", difficulty="")
-    make_pathway(to_role="NLP Engineer", difficulty="  ")
-    make_pathway(to_role="deep learning engineer", difficulty="moderate")
-    make_pathway(to_role="", difficulty="Hard")
-    choices = selectors.catalogue_filter_choices()
-    assert choices.to_roles == ["deep learning engineer", "NLP Engineer", "Speech AI Engineer"]
-    # The filters match in any case, so "Moderate" and "moderate" are one choice.
-    assert [d.casefold() for d in choices.difficulties] == ["hard", "moderate"]
 
 
 def test_featured_pathways_are_the_newest_three_with_counts(make_pathway):
@@ -293,19 +198,20 @@ def test_completions_split_done_from_skipped_and_list_habit_ticks_in_time_order(
     habit = habits(pathway)[0]
     earlier = NOW - timedelta(days=7)
     tick(enrolment, first, at=NOW)
-    skip(enrolment, second, "already_done", at=earlier)
+    skip(enrolment, second, "already_done", at=earlier)  # on the start date: done before the plan
     tick_action_item(enrolment, step, at=NOW)
     skip_action_item(enrolment, other_step, "not_for_me", at=NOW)
     tick_habit(enrolment, habit, at=NOW)
     tick_habit(enrolment, habit, at=earlier)
 
     progress = selectors.enrolment_progress(enrolment.id, NOW)
-    assert selectors.completions_of(progress.enrolment) == Completions(
+    assert selectors.completions_of(progress.enrolment, learner.profile) == Completions(
         tasks={first.id: NOW},
         action_items={step.id: NOW},
         skipped_tasks={second.id: earlier},
         skipped_action_items={other_step.id: NOW},
         habits={habit.id: (earlier, NOW)},
+        before_start=frozenset({second.id}),
     )
     snapshot = selectors.snapshot_of(progress.enrolment, learner.profile)
     assert (snapshot.week_starts_on, snapshot.time_zone, snapshot.start_date) == (2, "Europe/Berlin", START)
@@ -377,12 +283,27 @@ def test_dashboard_suggests_pathways_that_start_from_a_role_reached(make_enrolme
     complete(enrolment, NOW)
     suggestions = selectors.dashboard_for(learner, NOW).suggestions
     # "data analyst " has a trailing space: as the catalogue filter, matching ignores case only.
-    assert [p.title for p in suggestions] == [also.title]
+    assert [fit.pathway.title for fit in suggestions] == [also.title]
     next_step.from_role = "Data analyst"
     next_step.save()
     suggestions = selectors.dashboard_for(learner, NOW).suggestions
-    assert [p.title for p in suggestions] == [also.title, next_step.title]
-    assert [(p.phase_count, p.task_count) for p in suggestions] == [(2, 3), (2, 4)]
+    # Ranked as "Which pathway fits me?" ranks them, with the reasons: both start from the role
+    # reached, so the shorter plan comes first.
+    assert [fit.pathway.title for fit in suggestions] == [next_step.title, also.title]
+    assert [(fit.pathway.phase_count, fit.pathway.task_count) for fit in suggestions] == [(2, 4), (2, 3)]
+    assert suggestions[0].reasons == ("Starts from your role (Data Analyst)", "2 weeks at the full-time pace")
+
+    # The learner's saved answers count: their skills rank, their hours stretch the plans.
+    learner.profile.hours_per_week, learner.profile.skills = 20, ["Spreadsheets"]
+    learner.profile.save()
+    also.transferable_skills.create(order=1, name="spreadsheets")
+    suggestions = selectors.dashboard_for(learner, NOW).suggestions
+    assert [fit.pathway.title for fit in suggestions] == [also.title, next_step.title]
+    assert suggestions[0].reasons == (
+        "Starts from your role (Data Analyst)",
+        "You already have 1 of its 1 transferable skill",
+        "About 1½ months at 20 hours a week (6 weeks)",
+    )
 
 
 def test_dashboard_with_completions_habits_and_suggestions_reads_in_a_constant_number_of_queries(
@@ -413,7 +334,7 @@ def test_dashboard_with_completions_habits_and_suggestions_reads_in_a_constant_n
     add_enrolment([(3, 2), (None, 1)])
     board, one = read_dashboard()
     assert (len(board.following), len(board.completed), len(board.suggestions)) == (1, 1, 1)
-    assert one <= 10  # the 9 of a dashboard, and one for the suggestions
+    assert one <= 12  # the 9 of a dashboard, and three for the suggestions (with phases and skills)
 
     complete(add_enrolment([(4, 6), (4, 6), (None, 3)]), NOW)
     add_enrolment([(1, 2), (None, 2)])

@@ -86,6 +86,106 @@ def test_enrolling_again_after_leaving_reopens_the_enrolment_with_its_ticks(enro
     assert Enrolment.objects.count() == 1
 
 
+def test_enrol_keeps_the_learners_pace(learner, pathway):
+    enrolment, _created = services.enrol(
+        user=learner, pathway=pathway, start_date=START, now=NOW, hours_per_week=10
+    )
+    assert reloaded(enrolment).hours_per_week == 10
+
+
+def test_tasks_already_done_are_resolved_before_the_plan_begins(make_learner, pathway):
+    learner = make_learner(time_zone="Europe/Berlin")
+    first, second, third = timed_tasks(pathway)
+    later = NOW - timedelta(days=7)  # enrolling a week before the start date
+    enrolment, _created = services.enrol(
+        user=learner, pathway=pathway, start_date=START, now=later, already_done=[first, third, first]
+    )
+    rows = TaskCompletion.objects.filter(enrolment=enrolment)
+    assert {(row.task_id, row.skip_reason, row.done_at) for row in rows} == {
+        (first.id, "already_done", later),
+        (third.id, "already_done", later),
+    }
+    # Enrolling on (or after) the start date: stamped at the plan's first moment, in the learner's zone.
+    other = make_learner(time_zone="Europe/Berlin")
+    enrolment, _created = services.enrol(
+        user=other, pathway=pathway, start_date=START, now=NOW, already_done=[second]
+    )
+    assert TaskCompletion.objects.get(enrolment=enrolment).done_at == datetime(2026, 3, 1, 23, 0, tzinfo=UTC)
+
+
+def test_marking_every_timed_task_already_done_completes_the_enrolment(learner, pathway):
+    enrolment, created = services.enrol(
+        user=learner, pathway=pathway, start_date=START, now=NOW, already_done=timed_tasks(pathway)
+    )
+    assert created and reloaded(enrolment).status == Enrolment.Status.COMPLETED
+
+
+def test_a_task_of_another_pathway_or_a_habit_is_refused_and_nothing_is_written(
+    learner, pathway, make_pathway
+):
+    elsewhere = timed_tasks(make_pathway())[0]
+    for task in (elsewhere, habits(pathway)[0]):
+        with pytest.raises(ValueError, match="timed phases"):
+            services.enrol(user=learner, pathway=pathway, start_date=START, now=NOW, already_done=[task])
+    assert not Enrolment.objects.exists() and not TaskCompletion.objects.exists()
+
+
+def test_enrolling_again_after_leaving_keeps_a_tick_over_already_done(enrolment, learner, pathway):
+    first, second, _third = timed_tasks(pathway)
+    tick(enrolment, first, at=NOW)
+    services.leave(enrolment=enrolment, now=NOW)
+    services.enrol(
+        user=learner,
+        pathway=pathway,
+        start_date=START,
+        now=NOW,
+        hours_per_week=20,
+        already_done=[first, second],
+    )
+    stored = {row.task_id: row.skip_reason for row in TaskCompletion.objects.filter(enrolment=enrolment)}
+    assert stored == {first.id: "", second.id: "already_done"}
+    assert reloaded(enrolment).hours_per_week == 20
+
+
+def test_an_archived_pathway_refuses_newcomers_and_returning_learners(
+    enrolment, learner, make_learner, pathway
+):
+    pathway.archived_at = NOW
+    pathway.save()
+    newcomer = make_learner()
+    with pytest.raises(services.PathwayArchived):
+        services.enrol(user=newcomer, pathway=pathway, start_date=START, now=NOW)
+    assert not Enrolment.objects.filter(user=newcomer).exists()
+    # Its learners keep it: enrolling again changes nothing, and still works.
+    assert services.enrol(user=learner, pathway=pathway, start_date=START, now=NOW) == (enrolment, False)
+    services.leave(enrolment=enrolment, now=NOW)
+    with pytest.raises(services.PathwayArchived):
+        services.enrol(user=learner, pathway=pathway, start_date=START, now=NOW)
+    assert reloaded(enrolment).status == Enrolment.Status.LEFT
+    with pytest.raises(ValueError, match="archived"):
+        services.change_status(enrolment=reloaded(enrolment), status=Enrolment.Status.ACTIVE, now=NOW)
+
+
+def test_change_pace_keeps_every_tick_and_a_left_enrolment_refuses(enrolment, pathway):
+    tick(enrolment, all_tasks(pathway)[0], at=NOW)
+    services.change_pace(enrolment=enrolment, hours_per_week=5)
+    assert reloaded(enrolment).hours_per_week == 5
+    services.change_pace(enrolment=enrolment, hours_per_week=None)
+    assert reloaded(enrolment).hours_per_week is None
+    assert TaskCompletion.objects.filter(enrolment=enrolment).count() == 1
+    services.leave(enrolment=enrolment, now=NOW)
+    with pytest.raises(services.EnrolmentClosed):
+        services.change_pace(enrolment=enrolment, hours_per_week=10)
+    assert reloaded(enrolment).hours_per_week is None
+
+
+def test_change_status_from_left_keeps_the_pace(enrolment):
+    services.change_pace(enrolment=enrolment, hours_per_week=12)
+    services.leave(enrolment=enrolment, now=NOW)
+    services.change_status(enrolment=reloaded(enrolment), status=Enrolment.Status.ACTIVE, now=NOW)
+    assert reloaded(enrolment).hours_per_week == 12
+
+
 # --- pause, resume, leave ----------------------------------------------------------------------
 
 

@@ -1,10 +1,11 @@
-"""The home page and the catalogue: search, filters, htmx live search. (What the selectors find is
-tested in test_selectors.py; here, what a visitor sees.)"""
+"""The home page and the catalogue: search, filters, clean addresses, htmx live search, the menu.
+(What a search finds, and in what order, is tested in test_search.py; here, what a visitor sees.)"""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
-from tests.pages import assert_well_formed_page, read_page, words
+from tests.pages import assert_well_formed_page, name_read, read_page
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +18,7 @@ def link_texts(page, href):
 
 
 def titles_listed(response):
-    """The pathway titles the results show, in order."""
+    """The pathway names the results show, in order, as read out."""
     results = read_page(response).find(id="results")
     return [heading.text for heading in results.find_all("h3")]
 
@@ -36,6 +37,9 @@ def test_home_explains_the_app_and_features_the_newest_pathways(client, make_pat
     links = {a.attrs["href"] for a in page.find_all("a")}
     assert {pathway.get_absolute_url() for pathway in featured} <= links
     assert oldest.get_absolute_url() not in links
+    # Featured cards are named by their short titles, as in the catalogue.
+    cards = page.find("section", **{"aria-labelledby": "featured-title"}).find_all("h3")
+    assert {card.text for card in cards} == {name_read(pathway) for pathway in featured}
     assert {"Create a free account", "Sign up free"} <= set(link_texts(page, "/accounts/signup/"))
 
     # The frame every page shares: a skip link to the main content, a phone-sized viewport, the
@@ -46,6 +50,17 @@ def test_home_explains_the_app_and_features_the_newest_pathways(client, make_pat
     scripts = [script.attrs["src"] for script in page.find_all("script", src=True)]
     assert any("vendor/htmx-2.0.11.min.js" in src for src in scripts)
     assert '"includeIndicatorStyles":false' in page.find("meta", name="htmx-config").attrs["content"]
+
+
+def test_the_main_menu_is_a_disclosure_that_needs_no_javascript(learner_client):
+    for visitor, links in [
+        (Client(), ["Pathways", "Log in", "Sign up"]),
+        (learner_client, ["Pathways", "Dashboard", "Preferences"]),
+    ]:
+        nav = read_page(visitor.get(CATALOGUE)).find("nav", **{"aria-label": "Main"})
+        menu = nav.find("details")
+        assert menu.find("summary").text == "Menu"  # a button on a phone (app.css)
+        assert [a.text for a in menu.find_all("a")] == links
 
 
 def test_home_for_a_learner_links_to_their_dashboard(learner_client, pathway):
@@ -65,26 +80,25 @@ def test_home_without_pathways(client):
 
 def test_catalogue_lists_every_pathway_with_what_it_involves(client, make_pathway):
     rich = make_pathway(
-        title="Speech AI Engineer",
+        title="From Deep Learning Engineer to Speech AI Engineer: Your 6-Month Transition Guide",
         from_role="Deep Learning Engineer",
         to_role="Speech AI Engineer",
         phases=[(6, 3), (8, 3), (6, 3), (None, 3)],
-        duration_months=6,
+        duration_months=9,  # the guide's claim: the card shows the plan's own weeks instead
         difficulty="Moderate",
     )
-    plain = make_pathway(title="Archivist", phases=[(2, 1)])
+    plain = make_pathway(title="Archivist", from_role="", to_role="", phases=[(2, 1)])
     response = client.get(CATALOGUE)
     assert response.status_code == 200
     page = read_page(response)
     assert_well_formed_page(page)
-    assert titles_listed(response) == [plain.title, rich.title]
+    assert titles_listed(response) == [plain.title, "Deep Learning Engineer to Speech AI Engineer"]
     assert page.find(id="results-heading").text == "2 pathways"
 
-    card = next(article for article in page.find_all("article") if article.find("h3").text == rich.title)
+    card = next(article for article in page.find_all("article") if article.find("h3").text != plain.title)
     assert card.find("a").attrs["href"] == rich.get_absolute_url()
-    assert "From Deep Learning Engineer to Speech AI Engineer" in card.text
     assert [item.text for item in card.find("ul").elements] == [
-        "6 months",
+        "20 weeks",
         "Difficulty: Moderate",
         "4 phases",
         "12 tasks",
@@ -95,7 +109,7 @@ def test_catalogue_search_form_searches_as_you_type(client, pathway):
     page = read_page(client.get(CATALOGUE))
     form = page.find("form", role="search")
     labels = [label.text for label in form.find_all("label")]
-    assert labels == ["Search", "Target role", "Length", "Difficulty"]
+    assert labels == ["Search", "Your role now", "Role you want", "Length", "Difficulty"]
     for label in form.find_all("label"):
         assert form.find(id=label.attrs["for"]), f"{label.text} labels no field"
     # Without JavaScript it is a plain GET form; with htmx each change fetches the results into
@@ -107,6 +121,34 @@ def test_catalogue_search_form_searches_as_you_type(client, pathway):
         "true",
     )
     assert page.find(id="results")
+    # The filters fold away on a phone, behind a button that says how many are on.
+    filters = form.find("details")
+    assert filters.find("summary").text == "Filters" and "open" not in filters.attrs
+    assert {field.attrs["name"] for field in filters.find_all("select")} == {
+        "from_role",
+        "to_role",
+        "length",
+        "difficulty",
+    }
+
+
+def test_filters_offer_the_values_present(client, make_pathway):
+    make_pathway(from_role="Software Engineer", to_role="Deep Learning Engineer", difficulty="")
+    make_pathway(from_role="Deep Learning Engineer", to_role="Speech AI Engineer", difficulty="Moderate")
+    page = read_page(client.get(CATALOGUE))
+
+    def options(name):
+        return [option.text for option in page.find("select", name=name).find_all("option")]
+
+    assert options("from_role") == ["Any role", "Deep Learning Engineer", "Software Engineer"]
+    assert options("to_role") == ["Any role", "Deep Learning Engineer", "Speech AI Engineer"]
+    assert options("difficulty") == ["Any difficulty", "Moderate"]
+    assert options("length") == [
+        "Any length",
+        "Up to 3 months (13 weeks)",
+        "3 to 6 months (14–26 weeks)",
+        "Over 6 months (27 weeks or more)",
+    ]
 
 
 def test_catalogue_search_shows_only_the_matches(client, make_pathway):
@@ -114,32 +156,70 @@ def test_catalogue_search_shows_only_the_matches(client, make_pathway):
     make_pathway(title="Lighthouse Keeper", to_role="Keeper")
     response = client.get(CATALOGUE, {"q": "artisan BAKER"})
     assert response.status_code == 200
-    assert titles_listed(response) == [wanted.title]
+    assert titles_listed(response) == [name_read(wanted)]
     assert read_page(response).find(id="results-heading").text == "1 pathway found"
+
+
+def test_a_typo_still_finds_and_says_what_was_searched(client, make_pathway):
+    wanted = make_pathway(title="Speech AI", to_role="Speech AI Engineer")
+    make_pathway(title="Gardening", to_role="Gardener")
+    response = client.get(CATALOGUE, {"q": "speach"})
+    assert titles_listed(response) == [name_read(wanted)]
+    assert "Showing results for “speech”: nothing matched “speach” as typed." in read_page(response).text
+
+
+def test_no_match_suggests_the_closest_pathway(client, make_pathway):
+    closest = make_pathway(
+        title="Speech AI", from_role="Deep Learning Engineer", to_role="Speech AI Engineer"
+    )
+    make_pathway(title="Gardening", to_role="Gardener")
+    response = client.get(CATALOGUE, {"q": "speech gardener"})  # no pathway has both
+    results = read_page(response).find(id="results")
+    assert titles_listed(response) == []
+    assert "No pathways match “speech gardener”." in results.text
+    suggestion = results.find("p", class_="did-you-mean")
+    assert suggestion.text.startswith("Did you mean")
+    link = suggestion.find("a")
+    assert (link.text, link.attrs["href"]) == (name_read(closest), closest.get_absolute_url())
 
 
 @pytest.mark.parametrize(
     "params",
     [
-        {"duration": "medium"},
+        {"length": "medium"},
         {"difficulty": "moderate"},  # filters take any case
         {"to_role": "speech ai engineer"},
-        {"q": "engineer", "duration": "medium"},
+        {"from_role": "SOFTWARE ENGINEER"},
+        {"q": "engineer", "length": "medium"},
     ],
 )
 def test_catalogue_filters(client, make_pathway, params):
-    wanted = make_pathway(to_role="Speech AI Engineer", duration_months=6, difficulty="Moderate")
-    make_pathway(to_role="NLP Engineer", duration_months=3, difficulty="Hard")
+    wanted = make_pathway(
+        from_role="Software Engineer", to_role="Speech AI Engineer", phases=[(20, 1)], difficulty="Moderate"
+    )
+    make_pathway(from_role="Data Analyst", to_role="NLP Engineer", phases=[(12, 1)], difficulty="Hard")
     response = client.get(CATALOGUE, params)
     assert response.status_code == 200
-    assert titles_listed(response) == [wanted.title]
+    assert titles_listed(response) == [name_read(wanted)]
+    filters = read_page(response).find("form", role="search").find("details")
+    on = len(set(params) - {"q"})
+    if on:  # a filter that is on keeps the filters open, and says so
+        assert "open" in filters.attrs and filters.find("summary").text == f"Filters ({on} on)"
+
+
+def test_i_am_a_software_engineer(client, make_pathway):
+    """The issue's story: "I am a Software Engineer" narrows the catalogue to where that leads."""
+    mine = make_pathway(from_role="Software Engineer", to_role="Deep Learning Engineer")
+    make_pathway(from_role="Deep Learning Engineer", to_role="NLP Engineer")
+    assert titles_listed(client.get(CATALOGUE, {"from_role": "Software Engineer"})) == [name_read(mine)]
 
 
 @pytest.mark.parametrize(
     ("params", "label"),
     [
-        ({"duration": "forever"}, "Length"),
-        ({"to_role": "Astronaut"}, "Target role"),
+        ({"length": "forever"}, "Length"),
+        ({"to_role": "Astronaut"}, "Role you want"),
+        ({"from_role": "Astronaut"}, "Your role now"),
         ({"difficulty": "Impossible"}, "Difficulty"),
         ({"q": "x" * 201}, "Search"),
     ],
@@ -160,21 +240,57 @@ def test_invalid_filters_are_a_400_with_the_error_shown(client, pathway, params,
 
 
 def test_the_valid_filters_still_apply_beside_an_invalid_one(client, make_pathway):
-    wanted = make_pathway(to_role="Speech AI Engineer", duration_months=6)
-    make_pathway(to_role="NLP Engineer", duration_months=6)
-    response = client.get(CATALOGUE, {"duration": "forever", "q": "speech"})
+    wanted = make_pathway(to_role="Speech AI Engineer", phases=[(20, 1)])
+    make_pathway(to_role="NLP Engineer", phases=[(20, 1)])
+    response = client.get(CATALOGUE, {"length": "forever", "q": "speech"})
     assert response.status_code == 400
-    assert titles_listed(response) == [wanted.title]
+    assert titles_listed(response) == [name_read(wanted)]
     assert "Showing pathways that match your other choices." in read_page(response).text
 
 
 def test_empty_results_offer_to_clear_the_filters(client, pathway):
-    response = client.get(CATALOGUE, {"q": "zzz", "duration": "short"})
+    response = client.get(CATALOGUE, {"q": "zzz", "length": "short"})
     results = read_page(response).find(id="results")
     assert titles_listed(response) == []
-    assert "No pathways match “zzz”." in results.text
+    assert "No pathways match “zzz” with these filters." in results.text
     clear = results.find("a", href=CATALOGUE)
     assert "clear the filters" in clear.text
+
+
+# ---------- Clean addresses ----------
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_empty_fields_are_dropped_from_the_address(client, pathway, headers):
+    # What a form without JavaScript sends: every field, the empty ones too.
+    response = client.get(
+        CATALOGUE + "?q=speech&from_role=&to_role=&length=&difficulty=&utm_source=mail", headers=headers
+    )
+    assert response.status_code == 302
+    assert response["Location"] == CATALOGUE + "?q=speech&utm_source=mail"
+    only_empty = client.get(CATALOGUE + "?q=+&length=", headers=headers)
+    assert (only_empty.status_code, only_empty["Location"]) == (302, CATALOGUE)
+
+
+def test_a_clean_address_is_served_as_it_is(client, pathway):
+    response = client.get(CATALOGUE, {"q": "speech", "length": "short"})
+    assert response.status_code == 200
+
+
+def test_the_form_without_javascript_lands_on_the_clean_address(client, make_pathway):
+    wanted = make_pathway(from_role="Software Engineer", to_role="Deep Learning Engineer")
+    make_pathway(from_role="Data Analyst", to_role="NLP Engineer")
+    form = read_page(client.get(CATALOGUE)).find("form", role="search")
+    # Submitted as a browser does: every named field, with its value (empty for the defaults).
+    data = {field.attrs["name"]: field.attrs.get("value", "") for field in form.find_all("input")}
+    data |= {select.attrs["name"]: "" for select in form.find_all("select")}
+    data["from_role"] = "Software Engineer"
+    response = client.get(form.attrs["action"], data, follow=True)
+    assert response.redirect_chain == [(CATALOGUE + "?from_role=Software+Engineer", 302)]
+    assert titles_listed(response) == [name_read(wanted)]
+
+
+# ---------- htmx ----------
 
 
 def test_htmx_request_gets_only_the_results(client, make_pathway):
@@ -186,13 +302,13 @@ def test_htmx_request_gets_only_the_results(client, make_pathway):
     (results,) = page.elements  # one element: the results, to swap in for the old ones
     assert (results.tag, results.attrs["id"]) == ("section", "results")
     assert not page.find("form") and not page.find("html")
-    assert titles_listed(response) == [wanted.title]
+    assert titles_listed(response) == [name_read(wanted)]
     # Caches keep the fragment and the whole page apart.
     assert "HX-Request" in response.headers["Vary"]
 
 
 def test_htmx_invalid_request_is_a_400_results_fragment(client, pathway):
-    response = client.get(CATALOGUE, {"duration": "forever"}, headers=HTMX)
+    response = client.get(CATALOGUE, {"length": "forever"}, headers=HTMX)
     assert response.status_code == 400
     page = read_page(response)
     assert [element.attrs.get("id") for element in page.elements] == ["results"]
@@ -203,4 +319,4 @@ def test_htmx_history_restore_gets_the_whole_page(client, pathway):
     headers = {**HTMX, "HX-History-Restore-Request": "true"}
     page = read_page(client.get(CATALOGUE, headers=headers))
     assert page.find("html") and page.find("form", role="search")
-    assert words(pathway.title) in page.find(id="results").text
+    assert name_read(pathway) in page.find(id="results").text

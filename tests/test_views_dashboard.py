@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from careers import services
 from tests.factories import all_tasks, tick
-from tests.pages import checkboxes, is_checked, meters, read_page, words
+from tests.pages import checkboxes, is_checked, meters, name_read, read_page, words
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +48,7 @@ def test_dashboard_shows_this_weeks_plan_and_progress(learner_client, make_enrol
     tick(enrolment, ticked)
     mine = dashboard(learner_client).find(id=f"enrolment-{enrolment.id}")
 
-    assert mine.find("h2").text == pathway.title
+    assert mine.find("h2").text == name_read(pathway)  # its short title
     assert mine.find("h2").find("a").attrs["href"] == f"{pathway.get_absolute_url()}#roadmap"
     assert "On track" in mine.text and "Week 1 of 5" in mine.text
     week = mine.find("section", class_="week")
@@ -173,7 +173,9 @@ def test_completed_pathways_are_celebrated_apart_with_suggestions(
     item = completed.find(id=f"enrolment-{enrolment.id}")
     assert "Finished in 3 weeks — planned 2" in item.text
     assert "You are not following a pathway yet" not in page.text
-    assert [a.text for a in completed.find("ul", class_="suggestions").find_all("a")] == [next_step.title]
+    assert [a.text for a in completed.find("ul", class_="suggestions").find_all("a")] == [
+        name_read(next_step)
+    ]
 
 
 def test_dashboard_of_a_plan_that_starts_later(learner_client, make_enrolment, learner, pathway):
@@ -203,19 +205,25 @@ def test_a_head_start_says_when_week_one_starts(learner_client, make_enrolment, 
 def test_dashboard_shows_each_pathway_followed_and_the_ones_left(
     learner_client, make_enrolment, make_pathway, learner
 ):
-    active, paused, left = (make_enrolment(user=learner, pathway=make_pathway()) for _ in range(3))
+    active, paused, left = (
+        make_enrolment(user=learner, pathway=make_pathway(to_role=role))
+        for role in ("Actor", "Pilot", "Lawyer")
+    )
     services.pause(enrolment=paused, now=timezone.now())
     services.leave(enrolment=left, now=timezone.now())
     make_enrolment(pathway=make_pathway())  # another learner's
 
     page = dashboard(learner_client)
     followed = page.find_all("article", class_="enrolment")
-    assert [article.find("h2").text for article in followed] == [active.pathway.title, paused.pathway.title]
+    assert [article.find("h2").text for article in followed] == [
+        name_read(active.pathway),
+        name_read(paused.pathway),
+    ]
     assert "Paused since" in followed[1].text
     assert "1 paused." in page.find(id="week-summary").text
     left_list = page.find("section", class_="left-pathways")
     assert left_list.find("h2").text == "Pathways you left"
-    assert [a.text for a in left_list.find_all("a")] == [left.pathway.title]
+    assert [a.text for a in left_list.find_all("a")] == [name_read(left.pathway)]
 
 
 def test_dashboard_queries_do_not_grow_with_enrolments(

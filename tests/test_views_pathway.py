@@ -99,7 +99,8 @@ def test_pathway_page_shows_every_item_of_the_guide(client, filename):
 def test_pathway_page_shows_every_section_of_the_pathway(client, pathway):
     page = page_of(client, pathway)
     assert_well_formed_page(page)
-    assert page.find("h1").text == pathway.title
+    assert page.find("h1").text == "Data Analyst → Machine Learning Engineer"  # the short title
+    assert page.find("p", class_="pathway-header__subtitle").text == pathway.title
     text = page.text
 
     def shown(item):
@@ -165,10 +166,10 @@ def test_pathway_page_facts_weeks_and_skill_priorities(client, make_pathway):
     SkillToLearn.objects.bulk_update(skills, ["priority"])
 
     page = page_of(client, pathway)
+    # The length comes from the plan; the guide's timeline agrees with it, so it is not repeated.
     assert facts(page) == {
-        "Duration": "6 months",
+        "Length": "24 weeks, about 5½ months at the full-time pace",
         "Difficulty": "Moderate",
-        "Timeline": "4-6 months",
         "Salary change": "+10% to +25%",
         "Remote work": "Common",
         "Demand": "Growing fast",
@@ -190,7 +191,7 @@ def test_pathway_page_facts_weeks_and_skill_priorities(client, make_pathway):
 def test_pathway_page_without_facts_or_priorities(client, make_pathway):
     pathway = make_pathway(phases=[(3, 1), (None, 1)], skills_to_learn=2)
     page = page_of(client, pathway)
-    assert facts(page) == {}
+    assert facts(page) == {"Length": "3 weeks at the full-time pace"}
     skills = section(page, "skills-to-learn")
     assert [h3.text for h3 in skills.find_all("h3")] == [
         s.name for s in pathway.skills_to_learn.order_by("order")
@@ -308,3 +309,110 @@ def test_a_visitor_sees_the_guide_in_its_own_order(client, pathway):
     page = page_of(client, pathway)
     assert page.find("div", class_="pathway-body").elements[0].attrs["id"] == "overview"
     assert "You are here" not in page.text
+
+
+# ---------- Titles, length and the FAQ ----------
+
+
+def test_the_heading_is_the_short_title_with_the_guides_own_title_below(client):
+    pathway = import_guide("software-engineer-to-deep-learning-engineer.txt")
+    page = page_of(client, pathway)
+    assert page.find("h1").text == "Software Engineer → Deep Learning Engineer"
+    assert page.find("p", class_="pathway-header__subtitle").text == (
+        "From Software Engineer to Deep Learning Engineer: Your 9-Month Transition to Advanced AI"
+    )
+    # The length comes from the plan, with the guide's own claim beside it where they disagree.
+    assert facts(page)["Length"] == (
+        "28 weeks, about 6½ months at the full-time pace (the guide says 9 months)"
+    )
+
+
+def test_a_pathway_without_both_roles_keeps_its_title_as_heading(client, make_pathway):
+    pathway = make_pathway(from_role="")
+    page = page_of(client, pathway)
+    assert page.find("h1").text == pathway.title
+    assert page.find("p", class_="pathway-header__subtitle") is None
+
+
+@pytest.mark.parametrize(
+    ("fields", "length"),
+    [
+        ({"duration_months": 3}, "12 weeks, about 3 months at the full-time pace"),  # they agree
+        (
+            {"duration_months": 6, "timeline": "4-6 months"},
+            "12 weeks, about 3 months at the full-time pace (the guide says 4-6 months)",
+        ),
+        ({"duration_months": 1}, "12 weeks, about 3 months at the full-time pace (the guide says 1 month)"),
+    ],
+)
+def test_the_guides_claim_is_shown_beside_the_plans_length_when_they_differ(
+    client, make_pathway, fields, length
+):
+    page = page_of(client, make_pathway(phases=[(8, 2), (4, 1)], **fields))
+    assert facts(page)["Length"] == length
+
+
+def test_a_pathway_of_ongoing_phases_only_says_what_the_guide_claims(client, make_pathway):
+    page = page_of(client, make_pathway(phases=[(None, 2)], duration_months=2))
+    assert facts(page)["Length"] == "The guide says 2 months"
+
+
+def test_a_learner_at_their_own_pace_sees_their_plan_beside_the_guides(
+    learner_client, learner, make_pathway, make_enrolment
+):
+    pathway = make_pathway(phases=[(3, 2), (2, 1), (None, 1)])
+    enrolment = make_enrolment(user=learner, pathway=pathway)
+    services.change_pace(enrolment=enrolment, hours_per_week=20)
+    page = page_of(learner_client, pathway)
+    assert facts(page)["Length"] == (
+        "5 weeks, about 1 month at the full-time pace Your plan: 10 weeks, about 2½ months at 20 hours a week"
+    )
+    phases = section(page, "roadmap").find_all("li", class_="phase")
+    assert phases[0].find(class_="phase__weeks").text.startswith("Weeks 1–6 · ")
+    assert phases[0].find(class_="phase__duration").text == "3 weeks at the full-time pace"
+    assert phases[1].find(class_="phase__weeks").text.startswith("Weeks 7–10 · ")
+    assert phases[2].find(class_="phase__weeks").text.startswith("Week 11 onwards")
+    assert phases[2].find(class_="phase__duration").text == "Ongoing"
+
+
+def test_a_phase_done_before_the_start_says_so_on_the_roadmap(learner_client, learner, make_pathway):
+    pathway = make_pathway(phases=[(3, 2), (2, 1)])
+    first, second, third = all_tasks(pathway)
+    services.enrol(
+        user=learner, pathway=pathway, start_date=timezone.now().date(), already_done=[first, second]
+    )
+    phases = section(page_of(learner_client, pathway), "roadmap").find_all("li", class_="phase")
+    assert phases[0].find(class_="phase__weeks").text == "Already done before you started"
+    assert [
+        row.find(class_="plan-item__meta").text for row in phases[0].find_all("li", class_="plan-item")
+    ] == [
+        "Already done before you started",
+        "Already done before you started",
+    ]
+    assert phases[1].find(class_="phase__weeks").text.startswith("Weeks 1–2 · ")
+
+
+def test_the_enrol_button_is_reached_from_the_top_of_the_page(client, learner, pathway, make_enrolment):
+    cta = page_of(client, pathway).find("p", class_="pathway-header__cta").find("a")
+    assert (cta.attrs["href"], cta.text) == ("#follow", "Follow this pathway")
+    client.force_login(learner)
+    cta = page_of(client, pathway).find("p", class_="pathway-header__cta").find("a")
+    assert (cta.attrs["href"], cta.text) == ("#follow", "Enrol in this pathway")
+    make_enrolment(user=learner, pathway=pathway)
+    assert page_of(client, pathway).find("p", class_="pathway-header__cta") is None
+
+
+def test_a_question_added_in_the_admin_shows_above_its_answer(admin_client, client, make_pathway):
+    pathway = make_pathway(faq=[("", "No—while research roles want a PhD, most do not.")])
+    entry = pathway.faq_entries.get()
+    response = admin_client.post(
+        reverse("admin:careers_faqentry_change", args=[entry.pk]),
+        {"pathway": pathway.pk, "order": entry.order, "question": "Do I need a PhD?", "answer": entry.answer},
+    )
+    assert response.status_code == 302, response.content.decode()
+    faq = section(page_of(client, pathway), "faq")
+    assert [h3.text for h3 in faq.find_all("h3")] == ["Do I need a PhD?"]
+    assert (
+        faq.find("div", class_="faq").text
+        == "Do I need a PhD? No—while research roles want a PhD, most do not."
+    )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import Profile
 from careers import reminders
 from careers.models import DigestLog, Enrolment
+from tests.pages import name_read, read_page
 
 pytestmark = pytest.mark.django_db
 
@@ -186,7 +187,7 @@ def test_a_save_that_changes_no_schedule_field_leaves_the_next_reminder_alone(
 def test_mute_one_pathway(learner_client, learner, enrolment, make_enrolment, make_pathway):
     other = make_enrolment(user=learner, pathway=make_pathway())
     page = learner_client.get(PREFERENCES_URL).content.decode()
-    assert enrolment.pathway.title in page and "Weekly email on." in page
+    assert name_read(enrolment.pathway) in read_page(page).text and "Weekly email on." in page
     assert page.count("Send me this week's email now") == 1  # one email for every pathway
 
     response = set_reminders(learner_client, enrolment, "false")
@@ -197,7 +198,7 @@ def test_mute_one_pathway(learner_client, learner, enrolment, make_enrolment, ma
     assert not enrolment.reminders_enabled
     assert other.reminders_enabled  # the other pathway keeps its email
     page = learner_client.get(PREFERENCES_URL).content.decode()
-    assert f"Weekly reminder for “{enrolment.pathway.title}” turned off." in page
+    assert f"Weekly reminder for “{enrolment.pathway.short_title}” turned off." in page
     assert "Weekly email muted." in page
 
     Enrolment.objects.filter(pk=enrolment.pk).update(next_reminder_at=None)
@@ -238,7 +239,7 @@ def test_send_this_weeks_email_now_is_queued_and_is_the_whole_digest(
     django_capture_on_commit_callbacks,
     settings,
 ):
-    other = make_enrolment(user=learner, pathway=make_pathway())
+    other = make_enrolment(user=learner, pathway=make_pathway(to_role="Pilot"))  # a name of its own
     scheduled = enrolment.next_reminder_at
 
     with django_capture_on_commit_callbacks() as queued:
@@ -253,7 +254,7 @@ def test_send_this_weeks_email_now_is_queued_and_is_the_whole_digest(
     [message] = mail.outbox
     assert message.to == [learner.email]
     assert "across 2 pathways" in message.subject
-    assert enrolment.pathway.title in message.body and other.pathway.title in message.body
+    assert enrolment.pathway.short_title in message.body and other.pathway.short_title in message.body
     # A preview is not the week's digest: that one still goes out as scheduled.
     assert not DigestLog.objects.exists()
     enrolment.refresh_from_db()

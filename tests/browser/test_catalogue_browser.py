@@ -1,5 +1,6 @@
-"""The catalogue in a real browser: CSS and htmx load under the CSP, live search, the pathway page,
-phone-width layout and keyboard access. Fixtures (browser, page, phone_page, ...) are in conftest.py.
+"""The catalogue in a real browser: CSS and htmx load under the CSP, live search with clean
+addresses, the pathway page, phone-width layout (the menu, folded filters) and keyboard access.
+Fixtures (browser, page, phone_page, ...) are in conftest.py.
 """
 
 import re
@@ -10,6 +11,8 @@ from playwright.sync_api import expect
 
 from careers import selectors
 from careers.models import Pathway
+from tests.browser.conftest import PHONE
+from tests.pages import name_read
 
 SEARCH = "speech"
 NO_MATCH = "xylophone-zeppelin"
@@ -26,6 +29,20 @@ def query_of(page):
     """The current URL's path and non-empty query parameters, e.g. ("/pathways/", {"q": ["speech"]})."""
     url = urlsplit(page.url)
     return url.path, parse_qs(url.query)
+
+
+def names_found(query):
+    """The pathways a search finds, best first, named as their cards read them out."""
+    return [name_read(pathway) for pathway in selectors.catalogue(query=query)]
+
+
+def expect_cards(results, names):
+    """The result cards are named `names`, in order (by their links' accessible names: the arrow of
+    a short title is read as "to")."""
+    links = results.locator(".pathway-card .card__title a")
+    expect(links).to_have_count(len(names))
+    for index, name in enumerate(names):
+        expect(links.nth(index)).to_have_accessible_name(name)
 
 
 def assert_assets_loaded(page):
@@ -57,7 +74,7 @@ def test_home_to_catalogue_live_search_to_pathway(page, browser_problems):
     expect(cards).to_have_count(total)
 
     # Typing searches live: htmx swaps in the results without reloading the page.
-    expected = [pathway.title for pathway in selectors.catalogue(query=SEARCH)]
+    expected = names_found(SEARCH)
     assert 0 < len(expected) < total, f"pick a search that matches some pathways, not {expected}"
     page.evaluate("() => { window.__notReloaded = true; }")
     search = page.get_by_role("searchbox", name="Search")
@@ -65,9 +82,10 @@ def test_home_to_catalogue_live_search_to_pathway(page, browser_problems):
         search.press_sequentially(SEARCH, delay=30)
     found = "pathway found" if len(expected) == 1 else "pathways found"
     expect(results.get_by_role("heading", level=2)).to_have_text(f"{len(expected)} {found}")
-    expect(cards.locator(".card__title")).to_have_text(expected)
-    # hx-push-url: the address bar follows the search, so it can be shared or bookmarked.
-    expect(page).to_have_url(re.compile(rf"/pathways/\?(.*&)?q={SEARCH}(&|$)"))
+    expect_cards(results, expected)
+    # hx-push-url: the address bar follows the search, so it can be shared or bookmarked; the
+    # filters left at "any" stay out of it.
+    expect(page).to_have_url(re.compile(rf"/pathways/\?q={SEARCH}$"))
     assert page.evaluate("() => window.__notReloaded") is True, "the search reloaded the whole page"
     expect(search).to_be_focused()  # the form is not swapped, so typing can go on
 
@@ -77,15 +95,15 @@ def test_home_to_catalogue_live_search_to_pathway(page, browser_problems):
     expect(cards).to_have_count(0)
 
     search.fill(SEARCH)
-    expect(cards.locator(".card__title")).to_have_text(expected)
+    expect_cards(results, expected)
     assert page.evaluate("() => window.__notReloaded") is True
 
     # Open the first result: its page shows the pathway with its key sections.
-    pathway = Pathway.objects.get(title=expected[0])
-    cards.first.get_by_role("link", name=pathway.title).click()
+    pathway = selectors.catalogue(query=SEARCH)[0]
+    cards.first.get_by_role("link", name=expected[0]).click()
     expect(page).to_have_url(re.compile(re.escape(pathway.get_absolute_url()) + "$"))
     assert_assets_loaded(page)
-    expect(page.get_by_role("heading", level=1)).to_have_text(pathway.title)
+    expect(page.get_by_role("heading", level=1)).to_have_text(pathway.short_title)
     expect(page.get_by_role("navigation", name="Breadcrumb")).to_be_visible()
     toc = page.get_by_role("navigation", name="On this page")
     expect(toc).to_be_visible()
@@ -108,7 +126,7 @@ def test_home_to_catalogue_live_search_to_pathway(page, browser_problems):
         if query_of(page) == ("/pathways/", {"q": [SEARCH]}):
             break
     assert query_of(page) == ("/pathways/", {"q": [SEARCH]})
-    expect(cards.locator(".card__title")).to_have_text(expected)
+    expect_cards(results, expected)
     expect(search).to_have_value(SEARCH)
 
     browser_problems.assert_none()
@@ -118,15 +136,16 @@ def test_search_works_without_javascript(new_page, browser_problems):
     """Without JavaScript (or before htmx loads) the search form is an ordinary GET form."""
     page = new_page("no-js", java_script_enabled=False)
     page.goto("/pathways/")
-    expected = [pathway.title for pathway in selectors.catalogue(query=SEARCH)]
+    expected = names_found(SEARCH)
     search = page.get_by_role("searchbox", name="Search")
     search.fill(SEARCH)
     with page.expect_navigation():
         search.press("Enter")
-    assert query_of(page)[1]["q"] == [SEARCH]
+    # The form sent its empty filters too; the server answered with the clean address.
+    assert urlsplit(page.url).query == f"q={SEARCH}"
     expect(page.get_by_role("heading", level=1)).to_have_text("Pathways")
     expect(page.get_by_role("searchbox", name="Search")).to_have_value(SEARCH)
-    expect(page.locator("#results .card__title")).to_have_text(expected)
+    expect_cards(page.locator("#results"), expected)
     browser_problems.assert_none()
 
 
@@ -173,11 +192,11 @@ def test_phone_width_has_no_horizontal_scroll(phone_page, browser_problems):
 
 def test_phone_catalogue_live_search(phone_page, browser_problems):
     phone_page.goto("/pathways/")
-    expected = [pathway.title for pathway in selectors.catalogue(query=SEARCH)]
+    expected = names_found(SEARCH)
     search = phone_page.get_by_role("searchbox", name="Search")
     search.tap()
     search.fill(SEARCH)
-    expect(phone_page.locator("#results .card__title")).to_have_text(expected)
+    expect_cards(phone_page.locator("#results"), expected)
     assert phone_page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
     browser_problems.assert_none()
 
@@ -224,3 +243,85 @@ def test_the_watchdog_catches_csp_violations_and_missing_files(page, browser_pro
     assert "CSP violation: script-src-elem blocked inline" in report
     assert "HTTP error: 404 for GET" in report and "/static/missing.css" in report
     assert "console error" in report
+
+
+SPEECH_SLUG = "deep-learning-engineer-to-speech-ai-engineer"
+PHONE_375 = {**PHONE, "viewport": {"width": 375, "height": 667}}  # the narrowest phones in use
+
+
+def test_live_search_reads_every_part_of_a_guide_and_keeps_clean_addresses(page, browser_problems):
+    page.goto("/pathways/")
+    page.wait_for_function("() => window.htmx")
+    search = page.get_by_role("searchbox", name="Search")
+    results = page.locator("#results")
+    speech = name_read(Pathway.objects.get(slug=SPEECH_SLUG))
+    # A tool named in a challenge of the reality check, one in a skill's description.
+    for query in ("Kaldi", "jiwer"):
+        search.fill(query)
+        expect_cards(results, [speech])
+        expect(page).to_have_url(re.compile(rf"/pathways/\?q={query}$"))
+    search.fill("speach")
+    expect(results).to_contain_text("Showing results for “speech”")
+    expect(results.locator(".card__title a").first).to_have_accessible_name(speech)
+
+    # A filter joins the address; those left at "any" stay out of it.
+    page.get_by_label("Your role now").select_option("Software Engineer")
+    expect(page).to_have_url(re.compile(r"/pathways/\?q=speach&from_role=Software(%20|\+)Engineer$"))
+    expect(results).to_contain_text("No pathways match “speach” with these filters.")
+    # "Did you mean" links to the closest pathway.
+    results.get_by_role("link", name=speech).click()
+    expect(page).to_have_url(re.compile(rf"/pathways/{SPEECH_SLUG}/$"))
+    browser_problems.assert_none()
+
+
+def test_phone_menu_and_folded_filters_at_375px(new_page, browser_problems):
+    page = new_page("phone-375", **PHONE_375)
+    page.goto("/pathways/")
+    nav = page.get_by_role("navigation", name="Main")
+    menu = nav.locator("summary", has_text="Menu")
+    first_link = nav.get_by_role("link", name="Pathways")
+    # The header holds the site's name and a Menu button, on one line.
+    expect(menu).to_be_visible()
+    expect(first_link).to_be_hidden()
+    assert page.locator(".site-header").bounding_box()["height"] < 80
+    menu.tap()
+    for name in ("Pathways", "Log in", "Sign up"):
+        expect(nav.get_by_role("link", name=name)).to_be_in_viewport()
+    menu.tap()
+    expect(first_link).to_be_hidden()
+    # By keyboard: the button opens with Enter, and Tab goes on into the links.
+    menu.focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(first_link).to_be_focused()
+
+    # The filters are folded behind a button; the search box is at hand.
+    role = page.get_by_label("Your role now")
+    toggle = page.locator("summary", has_text="Filters")
+    expect(page.get_by_role("searchbox", name="Search")).to_be_in_viewport()
+    expect(role).to_be_hidden()
+    toggle.tap()
+    expect(role).to_be_visible()
+    role.select_option("Software Engineer")
+    mine = Pathway.objects.get(slug="software-engineer-to-deep-learning-engineer")
+    expect_cards(page.locator("#results"), [name_read(mine)])
+    expect(page).to_have_url(re.compile(r"/pathways/\?from_role=Software(%20|\+)Engineer$"))
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    # Opened from an address with a filter on, the filters are unfolded and say how many are on.
+    page.reload()
+    expect(toggle).to_have_text("Filters (1 on)")
+    expect(role).to_be_visible()
+    browser_problems.assert_none()
+
+
+def test_a_wide_screen_shows_the_menu_and_the_filters_unfolded(page, browser_problems):
+    page.goto("/pathways/")
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.locator("summary")).to_be_hidden()
+    for name in ("Pathways", "Log in", "Sign up"):
+        expect(nav.get_by_role("link", name=name)).to_be_visible()
+    expect(page.locator("summary", has_text="Filters")).to_be_hidden()
+    page.get_by_role("searchbox", name="Search").focus()
+    page.keyboard.press("Tab")  # from the search box straight to the first filter
+    expect(page.get_by_label("Your role now")).to_be_focused()
+    browser_problems.assert_none()

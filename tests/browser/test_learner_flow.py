@@ -102,3 +102,51 @@ def test_dashboard_on_a_phone(new_page, browser_problems):
     expect(overall_progress(page)).to_have_attribute("value", "1")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     browser_problems.assert_none()
+
+
+SOFTWARE = "/pathways/software-engineer-to-deep-learning-engineer/"
+ALREADY_DONE = [
+    "Complete Deep Learning Specialization on Coursera",
+    "Refresh linear algebra and calculus fundamentals",
+]
+
+
+def test_enrol_at_my_own_pace_with_tasks_already_done(new_page, browser_problems):
+    page = new_page("paced")
+    sign_up_and_confirm(page, "paced.learner@example.com")
+    page.goto(SOFTWARE)
+    form = page.locator("form.enrol-form")
+    form.get_by_label("Hours a week").fill("20")
+    form.get_by_text("Tasks you have already done").click()  # opens the list
+    for task in ALREADY_DONE:
+        form.get_by_label(task).check()
+    form.get_by_role("button", name="Enrol in this pathway").click()
+    expect(page).to_have_url(re.compile("/dashboard/#enrolment-\\d+$"))
+    # The plan starts from what is left: the next task of the first phase.
+    expect(
+        page.get_by_label("Build first neural networks with PyTorch from official tutorials")
+    ).to_be_visible()
+
+    page.goto(SOFTWARE)
+    expect(page.get_by_text("0 of 16 tasks done, 2 already done before you started (12%)")).to_be_visible()
+    # 56 weeks at 20 hours a week, less the first phase's half already done.
+    expect(page.get_by_text("Your plan: 48 weeks, about 11 months at 20 hours a week")).to_be_visible()
+    expect(page.get_by_text("Already done before you started", exact=True)).to_have_count(2)
+    browser_problems.assert_none()
+
+
+def test_the_enrol_button_is_within_a_phones_first_screen(new_page, browser_problems):
+    from tests.browser.conftest import PHONE
+
+    page = new_page("small phone", **{**PHONE, "viewport": {"width": 375, "height": 667}})
+    page.goto(SOFTWARE)
+    expect(page.get_by_role("link", name=re.compile("Follow this pathway"))).to_be_in_viewport()
+
+    sign_up_and_confirm(page, "small.phone@example.com")
+    page.goto(SOFTWARE)
+    to_the_form = page.get_by_role("link", name=re.compile("Enrol in this pathway"))
+    expect(to_the_form).to_be_in_viewport()
+    to_the_form.click()
+    expect(page.get_by_role("button", name="Enrol in this pathway")).to_be_in_viewport()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    browser_problems.assert_none()

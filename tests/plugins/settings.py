@@ -1,4 +1,4 @@
-"""Plugin: the settings every test and benchmark runs with, on top of config/settings.py.
+"""Plugin: the settings every test runs with, on top of config/settings.py.
 
 Applied by one session-wide autouse fixture, so the browser tests' live server (a thread of the same
 process) and the Celery worker thread see them too.
