@@ -19,11 +19,14 @@ PORT ?= 8000
 # Links in e-mails must open the server `make run` started.
 SITE_URL = http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
-# Extra pytest arguments, e.g. make test ARGS="-m 'not browser'" or ARGS="tests/test_schedule.py -x".
+# Extra pytest arguments, e.g. make test ARGS="-m 'not browser'" or ARGS="tests/test_schedule.py -x";
+# for `make bench`, the bench's own (ARGS="--help" lists them).
 ARGS ?=
 
 # Debian packages the test suite needs. Add more here (redis-server, chromium, ...).
 DEBIAN_TEST_PACKAGES := postgresql chromium redis-server
+# ...and the HTTP load generator `make bench` drives the app with (it also needs postgresql).
+DEBIAN_BENCH_PACKAGES := wrk
 # Debian's python3 can only create virtualenvs with python3-venv; needed only while .venv is missing.
 DEBIAN_VENV_PACKAGES := $(if $(wildcard $(BIN)/pip),,$(shell \
 	$(SYSTEM_PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || echo python3-venv))
@@ -107,8 +110,9 @@ run: install .env  ## Migrate, load the pathways, serve the app at http://127.0.
 test: system-packages install  ## Run the test suite on a throwaway PostgreSQL (ARGS="..." for pytest)
 	$(TEST_ENV) $(BIN)/pytest $(ARGS)
 
-bench: system-packages install  ## Benchmarks that print numbers (weekly reminders for 10,000 learners)
-	$(TEST_ENV) $(BIN)/pytest bench -q -p no:randomly -n 0 $(ARGS)
+bench: system-packages install  ## Pages (wrk, gunicorn) and weekly sends next to Django's floor; table in var/bench/
+	@$(call ensure-debian-packages,$(DEBIAN_BENCH_PACKAGES))
+	$(BIN)/python -m bench $(ARGS)
 
 lint: install  ## Check the code with ruff
 	$(BIN)/ruff check .

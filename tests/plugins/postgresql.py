@@ -1,4 +1,4 @@
-"""Plugin: a throwaway PostgreSQL server for the test session (tests and bench).
+"""Plugin: a throwaway PostgreSQL server for the test session (`make bench` starts one the same way).
 
 The suite runs on a real PostgreSQL, never SQLite. The first test that needs the database starts a
 private server in a temp dir (as Debian's `postgres` user when we are root, because PostgreSQL refuses
