@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from careers import importer, reminders, search, services
+from careers import content_version, importer, reminders, search, services
 from careers.models import (
     ActionItem,
     DigestLog,
@@ -341,7 +341,10 @@ class PathwayAdmin(RefreshesSearch, SimpleHistoryAdmin):
     @staticmethod
     @transaction.atomic
     def _set_archived_at(queryset, value):
-        return len(_set_archived_at(Pathway, queryset, value))
+        rows = _set_archived_at(Pathway, queryset, value)
+        # Its page and the catalogue change with it: a new content version (careers.content_version).
+        content_version.touch(Pathway.objects.filter(pk__in=[row.pk for row in rows]))
+        return len(rows)
 
 
 class TaskInline(CompactInline):

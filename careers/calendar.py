@@ -64,10 +64,9 @@ def _shown(profile):
 
 def feed_version(profile, now):
     """A short hash of everything the learner's feed depends on at `now`, in two queries: the
-    learner's slot and zone, each shown enrolment's state and pace and its pathway (re-imports stamp
-    `updated_at`), every tick and skip, and for a paused enrolment how far it has been pushed back.
-    It changes when the feed would; only a task edited in the admin (which leaves the pathway's
-    `updated_at` alone) waits for the learner's next change."""
+    learner's slot and zone, each shown enrolment's state and pace and its pathway's content version
+    (careers.content_version: any edit, an import or the admin's), every tick and skip, and for a
+    paused enrolment how far it has been pushed back. It changes when the feed would."""
     enrolments = list(
         _shown(profile)
         .order_by("pk")

@@ -23,6 +23,7 @@ What goes in:
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 import css_inline
 from django.core.mail import EmailMultiAlternatives
@@ -30,7 +31,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from careers import inbox, reminders, selectors
-from careers.models import Enrolment
 from careers.schedule import HABIT, STEP, TASK, PlanItem, local_date
 
 NORMAL, NUDGE, PAUSE_OFFER = "normal", "nudge", "pause_offer"
@@ -172,14 +172,11 @@ class Digest:
 def digest_for(*, user_id, now):
     """The weekly digest of learner `user_id` at `now`, or None when no pathway is left to cover.
 
-    One query for the enrolments (with the learner and their profile) and one per prefetched
-    relation (content, ticks): constant, however many enrolments. The links are signed without
-    queries."""
-    enrolments = list(
-        selectors.learner_enrolments(user_id=user_id).filter(
-            status=Enrolment.Status.ACTIVE, reminders_enabled=True
-        )
-    )
+    One query for the enrolments (with the learner and their profile) and one per kind of tick:
+    constant, however many enrolments. The pathways' content is read once per content version
+    and worker process (selectors.pathway_content), so a weekly send reads it once per pathway, not
+    per learner. The links are signed without queries."""
+    enrolments = selectors.reminded_enrolments(user_id=user_id)
     if not enrolments:
         return None
     user = enrolments[0].user
@@ -297,9 +294,6 @@ def build_message(*, digest):
     with one-click unsubscribe (RFC 8058)."""
     context = {"digest": digest, "profile": digest.profile}
     html = render_to_string("emails/digest.html", context)
-    inliner = css_inline.CSSInliner(
-        extra_css=render_to_string("emails/digest.css"), load_remote_stylesheets=False
-    )
     message = EmailMultiAlternatives(
         subject=digest.subject,
         body=render_to_string("emails/digest.txt", context),
@@ -309,5 +303,13 @@ def build_message(*, digest):
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
-    message.attach_alternative(inliner.inline(html), "text/html")
+    message.attach_alternative(_inliner().inline(html), "text/html")
     return message
+
+
+@cache
+def _inliner():
+    """The digest's CSS inliner, its stylesheet read once per process."""
+    return css_inline.CSSInliner(
+        extra_css=render_to_string("emails/digest.css"), load_remote_stylesheets=False
+    )

@@ -100,6 +100,8 @@ class Pathway(models.Model):
     other_facts = models.JSONField(default=list, blank=True)
     overview = models.TextField(help_text="Paragraphs separated by a blank line.")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The content version: every edit of the pathway or of its guide's rows moves it, and what is
+    # cached of its content is keyed by it (careers.content_version).
     updated_at = models.DateTimeField(auto_now=True)
     # An archived pathway leaves the catalogue, the home page and suggestions; its learners keep
     # it (and its page). Pathways are never filtered by a manager: their learners still read them.
@@ -435,7 +437,9 @@ class DigestLog(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_logs")
     week = models.DateField(help_text="Monday of the learner's local week the digest is for.")
     state = models.CharField(max_length=10, choices=State.choices, default=State.CLAIMED)
-    claimed_at = models.DateTimeField(help_text="When a dispatcher claimed (or re-queued) it, on its clock.")
+    claimed_at = models.DateTimeField(
+        help_text="When its send was due (real time): its claim, a re-queue, or a retry's due time."
+    )
     # While a worker is sending, no other worker may: a re-queued claim cannot go out twice.
     sending_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -6,8 +6,11 @@ their reminder weekday and hour in their time zone.
 
 The slot. `Enrolment.next_reminder_at` is the UTC moment of the learner's next slot; it is the
 learner's, so every enrolment of a learner carries the same value (this module writes them
-together). The dispatcher finds due learners with two queries per chunk of 500 (an active,
-unmuted enrolment whose moment has come, reminders on, a verified address; then their enrolments).
+together). The dispatcher works through the due learners (an active, unmuted enrolment whose
+moment has come, reminders on, a verified address) a chunk of CHUNK_SIZE at a time, in the order
+of their ids: two queries read a chunk (their profiles, their enrolments), five claim it, and
+nothing is kept from one chunk to the next, so its queries per learner and its memory stay flat
+however many are due.
 
 The claim: one state machine on DigestLog, a row unique per (learner, week).
 
@@ -19,10 +22,12 @@ The claim: one state machine on DigestLog, a row unique per (learner, week).
                         |                                                   (worker died): UNKNOWN
                         +--last retry failed--> FAILED --a later run claims it again--> CLAIMED
 
-- claim (dispatcher): a conditional UPDATE moving the learner's `next_reminder_at` to next week's
-  slot (only one dispatcher can move it), then the row is inserted, or a FAILED row is taken back.
-  A week with a row in any other state is never claimed again: re-runs, a change of slot after
-  the week went out and a pathway enrolled mid-week send nothing more.
+- claim (dispatcher, a chunk of learners in one transaction): their enrolments still due are
+  locked (only one dispatcher gets a learner: a second waits, then finds them moved) and moved to
+  each learner's next slot; then the rows are inserted (a conflict, a row already there, is left
+  as it is), FAILED rows are taken back, and one read returns the rows this claim stamped. A week
+  with a row in any other state is never claimed again: re-runs, a change of slot after the week
+  went out and a pathway enrolled mid-week send nothing more.
 - send (worker): renders the digest and opens the mail connection while the row is CLAIMED (a
   crash or an error there leaves it CLAIMED, so it is sent later: nothing was handed over). Then,
   right before the SMTP transaction, one conditional UPDATE takes the sending lease (CLAIMED ->
@@ -63,8 +68,11 @@ most), RETRY_RELEASED_AFTER; the retries' backoff is the Celery task's (careers.
 
 import logging
 import smtplib
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import reduce
+from operator import or_
 from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
@@ -72,10 +80,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q
+from django.db.models import Case, DateTimeField, Exists, F, Min, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Profile
 from accounts.tokens import unsubscribe_token
 from careers.models import DigestLog, Enrolment
 from careers.schedule import local_date
@@ -244,73 +253,128 @@ def decide(enrolments, profile, now):
 
 def due(now):
     """Learners whose slot has come: an active, unmuted enrolment due, reminders on, a verified
-    address. Each comes with its profile and `reminded` (its active, unmuted enrolments)."""
-    enrolments = Enrolment.objects.filter(status=Enrolment.Status.ACTIVE, reminders_enabled=True)
-    due_now = enrolments.filter(user=OuterRef("pk")).filter(
-        Q(next_reminder_at__lte=now) | Q(next_reminder_at__isnull=True)
-    )
+    address; in the order of their ids."""
+    due_now = _reminded().filter(user=OuterRef("pk")).filter(_slot_come(now))
     verified = EmailAddress.objects.filter(user=OuterRef("pk"), primary=True, verified=True)
     return (
         get_user_model()
         .objects.filter(Exists(due_now), Exists(verified), profile__reminders_enabled=True)
-        .select_related("profile")
-        .prefetch_related(Prefetch("enrolments", queryset=enrolments.order_by("pk"), to_attr="reminded"))
         .order_by("pk")
     )
 
 
+def _reminded():
+    """Enrolments a digest covers: active, unmuted."""
+    return Enrolment.objects.filter(status=Enrolment.Status.ACTIVE, reminders_enabled=True)
+
+
+def _slot_come(now):
+    return Q(next_reminder_at__lte=now) | Q(next_reminder_at__isnull=True)
+
+
 @dataclass(frozen=True)
 class Planned:
-    user: object
+    user_id: int
     decision: Decision
 
 
 def plan(now):
-    """Every due learner at `now` with what to do: the dispatcher claims these, the dry run lists
-    them. One query per chunk of learners, plus one for their enrolments."""
-    for user in due(now).iterator(chunk_size=CHUNK_SIZE):
-        yield Planned(user, decide(user.reminded, user.profile, now))
+    """Every due learner at `now` with what to do, in chunks (lists) of at most CHUNK_SIZE: the
+    dispatcher claims these, the dry run lists them. Two queries per chunk (the learners' profiles,
+    their enrolments), each chunk read afresh after the last one's ids, and nothing kept from one
+    chunk to the next: memory stays flat however many learners are due."""
+    after = 0
+    while True:
+        chunk = due(now).filter(pk__gt=after)[:CHUNK_SIZE]
+        profiles = list(
+            Profile.objects.filter(user__in=chunk)
+            .only("user_id", "time_zone", "reminder_weekday", "reminder_hour")
+            .order_by("user_id")
+        )
+        if not profiles:
+            return
+        enrolments = defaultdict(list)
+        for enrolment in (
+            _reminded()
+            .filter(user_id__in=[profile.user_id for profile in profiles])
+            .only("user_id", "created_at", "start_date", "paused_days")
+            .order_by()
+        ):
+            enrolments[enrolment.user_id].append(enrolment)
+        yield [Planned(p.user_id, decide(enrolments[p.user_id], p, now)) for p in profiles]
+        after = profiles[-1].user_id
 
 
 # --- Claim, send, fail --------------------------------------------------------------------------
 
 
-def claim(planned, now):
-    """Claim the planned week's digest at the plan moment `now` (stamped on the claim clock).
-    Returns its DigestLog, or None when nothing is to be sent now or another dispatcher got there
-    first."""
-    user, decision = planned.user, planned.decision
+def claim(chunk, now):
+    """Claim the planned weeks' digests of a chunk of learners at the plan moment `now` (stamped
+    on the claim clock), in one transaction of a few queries whatever the chunk's size. Returns
+    the DigestLogs claimed: none for a learner with nothing to send now, or whom another dispatcher
+    got to first."""
+    decisions = {planned.user_id: planned.decision for planned in chunk}
     with transaction.atomic():
-        moved = (
-            Enrolment.objects.filter(user=user)
-            .filter(Q(next_reminder_at__lte=now) | Q(next_reminder_at__isnull=True))
-            .update(next_reminder_at=decision.next_at)
+        # The learners still due are this dispatcher's: their enrolments stay locked until the
+        # claims commit, so a second dispatcher waits, then finds them moved and passes them by.
+        # Locked in one order (pk), two dispatchers never deadlock.
+        moved = list(
+            Enrolment.objects.select_for_update()
+            .filter(_slot_come(now), user_id__in=decisions)
+            .order_by("pk")
+            .values_list("pk", "user_id")
         )
-        if not moved or decision.send_week is None:
-            return None
+        if not moved:
+            return []
+        next_at = defaultdict(set)
+        for _pk, user_id in moved:
+            next_at[decisions[user_id].next_at].add(user_id)
+        Enrolment.objects.filter(pk__in=[pk for pk, _user_id in moved]).update(
+            next_reminder_at=Case(
+                *(When(user_id__in=users, then=Value(at)) for at, users in next_at.items()),
+                output_field=DateTimeField(),
+            )
+        )
+        weeks = {u: decisions[u].send_week for _pk, u in moved if decisions[u].send_week is not None}
+        if not weeks:
+            return []
+        # A week with a row is claimed again only when its last attempt failed.
+        found = list(DigestLog.objects.filter(_rows_of(weeks)).values_list("pk", "user_id", "state"))
+        failed = [pk for pk, _user_id, state in found if state == State.FAILED]
+        new = dict(weeks)
+        for _pk, user_id, _state in found:
+            del new[user_id]
         wall = timezone.now()
-        log, created = DigestLog.objects.get_or_create(
-            user=user, week=decision.send_week, defaults={"state": State.CLAIMED, "claimed_at": wall}
+        DigestLog.objects.bulk_create(
+            (
+                DigestLog(user_id=user_id, week=week, state=State.CLAIMED, claimed_at=wall)
+                for user_id, week in new.items()
+            ),
+            ignore_conflicts=True,  # a row another dispatcher made meanwhile stays that one's claim
         )
-        if created:
-            return log
-        if DigestLog.objects.filter(pk=log.pk, state=State.FAILED).update(
+        DigestLog.objects.filter(pk__in=failed, state=State.FAILED).update(
             state=State.CLAIMED, claimed_at=wall
-        ):
-            log.state, log.claimed_at = State.CLAIMED, wall
-            return log
-    return None
+        )
+        mine = Q(pk__in=failed) | _rows_of(new)
+        return list(DigestLog.objects.filter(mine, state=State.CLAIMED, claimed_at=wall).order_by("pk"))
+
+
+def _rows_of(weeks):
+    """DigestLog rows of the learners and weeks in `weeks` ({user id: week})."""
+    users = defaultdict(list)
+    for user_id, week in weeks.items():
+        users[week].append(user_id)
+    return reduce(or_, (Q(week=week, user_id__in=ids) for week, ids in users.items()), Q(pk__in=[]))
 
 
 def dispatch(now, enqueue):
     """Claim every digest due at `now`, settle leases that ran out and re-queue claims left
-    unsent; hand each claim to `enqueue(log)`. Returns how many (not the logs: memory stays flat
-    however many learners are due). The Celery beat task and `send_weekly_reminders` both run
-    this."""
+    unsent; hand each claim to `enqueue(log)`, a chunk at a time once its claims are committed.
+    Returns how many (not the logs: memory stays flat however many learners are due). The Celery
+    beat task and `send_weekly_reminders` both run this."""
     claimed = 0
-    for planned in plan(now):
-        log = claim(planned, now)
-        if log:
+    for chunk in plan(now):
+        for log in claim(chunk, now):
             enqueue(log)
             claimed += 1
     wall = timezone.now()
@@ -319,16 +383,24 @@ def dispatch(now, enqueue):
     ).update(state=State.UNKNOWN, last_error=WORKER_LOST)
     if lost:
         logger.warning("digest outcome unknown, not retried: %s whose worker stopped while sending", lost)
+    return claimed + requeue(wall, enqueue)
+
+
+def requeue(wall, enqueue):
+    """Queue again, with `enqueue(log)`, the claims whose task was due more than REQUEUE_AFTER
+    before `wall`, a chunk at a time. Each is re-stamped first, conditionally, so two dispatchers
+    queue it once. Returns how many."""
     stale = DigestLog.objects.filter(state=State.CLAIMED, claimed_at__lte=wall - REQUEUE_AFTER)
-    for log in stale.iterator(chunk_size=CHUNK_SIZE):
-        # Re-stamped first, conditionally, so two dispatchers queue it once.
-        if DigestLog.objects.filter(pk=log.pk, state=State.CLAIMED, claimed_at=log.claimed_at).update(
-            claimed_at=wall
-        ):
-            log.claimed_at = wall
+    requeued, after = 0, 0
+    while True:
+        ids = list(stale.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:CHUNK_SIZE])
+        if not ids:
+            return requeued
+        stale.filter(pk__in=ids).update(claimed_at=wall)
+        for log in DigestLog.objects.filter(pk__in=ids, state=State.CLAIMED, claimed_at=wall).order_by("pk"):
             enqueue(log)
-            claimed += 1
-    return claimed
+            requeued += 1
+        after = ids[-1]
 
 
 def send(log_id, now):

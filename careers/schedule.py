@@ -25,6 +25,7 @@ How the plan is laid out:
 """
 
 import math
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -433,12 +434,13 @@ def week_plan(enrolment: EnrolmentSnapshot, completions: Completions, now: datet
             ),
         ]
 
+    # Sorted, so the chart counts up to each week without going over every task for each.
+    planned_weeks = sorted(task_week for _task, _phase, task_week in timed if task_week is not None)
+
     def planned_through(week_number):
         """Tasks the plan expects resolved by the end of `week_number`: from the start, those done
         before it."""
-        return before_count + sum(
-            task_week <= week_number for _task, _phase, task_week in timed if task_week is not None
-        )
+        return before_count + bisect_right(planned_weeks, week_number)
 
     resolved_times = sorted(
         at for task, _phase, _week in timed if (at := done.get(task.id) or skipped.get(task.id))
@@ -499,12 +501,13 @@ def week_plan(enrolment: EnrolmentSnapshot, completions: Completions, now: datet
         )
     }
     chart_weeks = max(total_weeks or 0, week)
+    resolved_by_week = sorted(resolved_weeks)
     chart = (
         [
             ChartPoint(
                 week=w,
                 planned=planned_through(w),
-                done=before_count + sum(rw <= w for rw in resolved_weeks) if w <= week else None,
+                done=before_count + bisect_right(resolved_by_week, w) if w <= week else None,
             )
             for w in range(1, chart_weeks + 1)
         ]

@@ -10,10 +10,25 @@ the home page and suggestions; its page stays for the learners who follow it, wi
 """
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property, lru_cache
 
-from django.db.models import Case, Count, OuterRef, Prefetch, Q, Subquery, Sum, Value, When
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 
+from accounts.models import Profile
 from careers import pace, recommendations, search
 from careers.charts import ProgressChart, progress_chart
 from careers.models import (
@@ -35,6 +50,7 @@ from careers.schedule import (
     EnrolmentSnapshot,
     PhaseProgress,
     PlanActionItem,
+    PlanItem,
     PlanPhase,
     PlanTask,
     WeekPlan,
@@ -44,6 +60,8 @@ from careers.schedule import (
     week_plan,
     week_window,
 )
+
+CATALOGUE_PAGE_SIZE = 24  # pathways a catalogue page lists
 
 # The catalogue's length filter, on the plan's own weeks (its timed phases, as the pathway page
 # counts them; not the guide's claim in its title): key -> (label, fewest weeks, most weeks or None).
@@ -63,12 +81,14 @@ class FilterChoices:
 
 @dataclass(frozen=True)
 class CatalogueResults:
-    """What the catalogue shows: the matching pathways (as catalogue() returns them), the words
-    searched for when a typo was corrected, and the closest pathway when nothing matched."""
+    """What the catalogue shows: the matching pathways (as catalogue() returns them; when paged,
+    those of `page` only), the words searched for when a typo was corrected, and the closest
+    pathway when nothing matched."""
 
     pathways: list
     corrected: str = ""
     suggestion: Pathway | None = None
+    page: Page | None = None  # where `pathways` are among all the matches, when paged
 
 
 @dataclass(frozen=True)
@@ -80,7 +100,9 @@ class Group:
     items: list
 
 
-_LIVE_PHASE = Q(phases__archived_at__isnull=True)
+def _count_of(rows):
+    """How many of `rows` (a queryset filtered on OuterRef("pk")) there are: 0 for none."""
+    return Coalesce(Subquery(rows.order_by().values(one=Value(1)).annotate(n=Count("*")).values("n")), 0)
 
 
 def _plan_weeks():
@@ -97,11 +119,11 @@ def _plan_weeks():
 
 def _with_counts(queryset):
     """`queryset` with `phase_count` and `task_count` (live phases and their live tasks) and
-    `plan_weeks`."""
+    `plan_weeks`: subqueries, so a page of pathways counts for its own rows only."""
     return queryset.annotate(
-        phase_count=Count("phases", filter=_LIVE_PHASE, distinct=True),
-        task_count=Count(
-            "phases__tasks", filter=_LIVE_PHASE & Q(phases__tasks__archived_at__isnull=True), distinct=True
+        phase_count=_count_of(Phase.objects.filter(pathway=OuterRef("pk"))),
+        task_count=_count_of(
+            Task.objects.filter(phase__pathway=OuterRef("pk"), phase__archived_at__isnull=True)
         ),
         plan_weeks=_plan_weeks(),
     )
@@ -119,16 +141,47 @@ def catalogue(query="", from_role="", to_role="", length="", difficulty=""):
     return _catalogue(search.understand(query), from_role, to_role, length, difficulty)
 
 
-def catalogue_results(query="", from_role="", to_role="", length="", difficulty=""):
+def catalogue_results(query="", from_role="", to_role="", length="", difficulty="", page=None):
     """catalogue(), with what the page says about the search: the corrected words, and when
-    nothing matched, the offered pathway closest to the search (whatever the filters)."""
+    nothing matched, the offered pathway closest to the search (whatever the filters). With
+    `page` (a page number as an address gives it: any value reads as the nearest page), only that
+    page of CATALOGUE_PAGE_SIZE pathways is read."""
     terms = search.understand(query)
-    pathways = list(_catalogue(terms, from_role, to_role, length, difficulty))
+    matching = _catalogue(terms, from_role, to_role, length, difficulty)
+    listed = None
+    if page is None:
+        pathways = list(matching)
+    else:
+        listed = Paginator(matching, CATALOGUE_PAGE_SIZE).get_page(page)
+        pathways = list(listed)
     suggestion = None
     if terms and not pathways:
         closest = search.ranked(offered_pathways(), terms, every=False)[:1]
         suggestion = Pathway.objects.filter(pk__in=closest).first()
-    return CatalogueResults(pathways, corrected=terms.corrected if pathways else "", suggestion=suggestion)
+    return CatalogueResults(
+        pathways, corrected=terms.corrected if pathways else "", suggestion=suggestion, page=listed
+    )
+
+
+# The two version reads below are the one query of a page served from what is kept
+# (careers.page_cache): plain SQL, as the ORM takes longer to build them than the database to run
+# them.
+
+
+def catalogue_version():
+    """What the catalogue's pages depend on, in one small query: how many pathways there are and
+    the latest content version among them (careers.content_version: an edit, an import, an archive
+    moves it; a deletion changes the count)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*), MAX(updated_at) FROM {Pathway._meta.db_table}")  # noqa: S608
+        return cursor.fetchone()
+
+
+def pathway_version(slug):
+    """(pk, content version) of the pathway `slug`, or None when there is no such pathway."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, updated_at FROM {Pathway._meta.db_table} WHERE slug = %s", [slug])  # noqa: S608
+        return cursor.fetchone()
 
 
 def _catalogue(terms, from_role, to_role, length, difficulty):
@@ -157,7 +210,12 @@ def _catalogue(terms, from_role, to_role, length, difficulty):
 
 
 def _distinct_values(field):
-    values = offered_pathways().exclude(**{field: ""}).order_by().values_list(field, flat=True).distinct()
+    values = offered_pathways().exclude(**{field: ""}).order_by().values_list(field, flat=True)
+    return _distinct(values.distinct())
+
+
+def _distinct(values):
+    """`values` stripped, without blanks, each once whatever its case, sorted."""
     unique = {}
     for value in values:
         value = value.strip()
@@ -167,11 +225,12 @@ def _distinct_values(field):
 
 
 def catalogue_filter_choices():
-    """The distinct, non-blank roles and difficulties present, sorted, for the filter form."""
+    """The distinct, non-blank roles and difficulties present, sorted, for the filter form (one query)."""
+    rows = list(offered_pathways().order_by().values_list("from_role", "to_role", "difficulty").distinct())
     return FilterChoices(
-        from_roles=_distinct_values("from_role"),
-        to_roles=_distinct_values("to_role"),
-        difficulties=_distinct_values("difficulty"),
+        from_roles=_distinct([row[0] for row in rows]),
+        to_roles=_distinct([row[1] for row in rows]),
+        difficulties=_distinct([row[2] for row in rows]),
     )
 
 
@@ -223,7 +282,7 @@ def action_items_by_horizon(items):
 
 @dataclass(frozen=True)
 class Ticks:
-    """What a tickable row of one kind needs (templates/careers/_progress.html#tick_row)."""
+    """What a tickable row of one kind needs (careers/templatetags/progress_html.py tick_row)."""
 
     kind: str  # "task" or "action": the start of the row's HTML ids
     url_name: str  # the view that records a tick, given the enrolment id and the item id
@@ -249,7 +308,8 @@ class EnrolmentProgress:
     def pathway(self):
         return self.enrolment.pathway
 
-    @property
+    # Cached: every row of a page asks for them.
+    @cached_property
     def task_ticks(self):
         return Ticks(
             "task",
@@ -259,7 +319,7 @@ class EnrolmentProgress:
             self.skipped_tasks,
         )
 
-    @property
+    @cached_property
     def action_ticks(self):
         return Ticks(
             "action",
@@ -293,6 +353,31 @@ def learner_enrolments(*, user_id):
     """The learner's enrolments, oldest first, with their pathways' content and their ticks
     prefetched: a constant number of queries however many there are."""
     return _enrolments_with_content().filter(user_id=user_id).order_by("created_at", "pk")
+
+
+def _enrolments_with_rows():
+    return Enrolment.objects.select_related("pathway", "user__profile").prefetch_related(*_LEARNER_ROWS)
+
+
+def _over_cached_content(enrolments):
+    """`enrolments` (with their pathway and rows) with each pathway's content from pathway_content():
+    read once per process and content version, so the dashboard and a tick's answer read only the
+    learner's own rows."""
+    enrolments = list(enrolments)
+    for enrolment in enrolments:
+        enrolment.pathway = pathway_content(enrolment.pathway_id, enrolment.pathway.updated_at).pathway
+    return enrolments
+
+
+def reminded_enrolments(*, user_id):
+    """The learner's enrolments their weekly digest covers (active, reminders on), oldest first,
+    with their rows and each pathway's content as _over_cached_content() has them: four queries
+    once the content is cached, however many enrolments (careers.digest)."""
+    return _over_cached_content(
+        _enrolments_with_rows()
+        .filter(user_id=user_id, status=Enrolment.Status.ACTIVE, reminders_enabled=True)
+        .order_by("created_at", "pk")
+    )
 
 
 def snapshot_of(enrolment, profile):
@@ -346,6 +431,21 @@ def completions_of(enrolment, profile):
     )
 
 
+def enrolment_state(enrolment):
+    """Everything of an enrolment (its rows prefetched as _LEARNER_ROWS) that its plan and its pages
+    read: its fields, and each resolution and habit tick with its time and reason. Equal states make
+    equal plans at the same moment (an ETag's part)."""
+    return (
+        tuple(getattr(enrolment, field.attname) for field in Enrolment._meta.concrete_fields),
+        sorted((row.task_id, row.done_at, row.skip_reason) for row in enrolment.task_completions.all()),
+        sorted(
+            (row.action_item_id, row.done_at, row.skip_reason)
+            for row in enrolment.action_item_completions.all()
+        ),
+        [(row.task_id, row.done_at) for row in enrolment.habit_ticks.all()],
+    )
+
+
 def progress_of(enrolment, profile, now):
     completions = completions_of(enrolment, profile)
     plan = week_plan(snapshot_of(enrolment, profile), completions, now)
@@ -386,6 +486,7 @@ class WeekSummary:
 
 @dataclass(frozen=True)
 class Dashboard:
+    profile: Profile  # the learner's
     following: list[EnrolmentProgress]  # active and paused, in enrolment order
     completed: list[EnrolmentProgress]  # the newest completion first
     left: list[Enrolment]
@@ -393,6 +494,10 @@ class Dashboard:
     # enrolled in (a left one is listed under `left`), ranked with their reasons as "Which
     # pathway fits me?" ranks them (careers.recommendations); each pathway has the catalogue's counts.
     suggestions: list[recommendations.Fit]
+
+    def progress_in(self, enrolment_id):
+        """The progress of the enrolment `enrolment_id`, followed or completed; None if left."""
+        return next((p for p in (*self.following, *self.completed) if p.enrolment.id == enrolment_id), None)
 
     @property
     def summary(self):
@@ -407,18 +512,24 @@ class Dashboard:
         )
 
 
-def dashboard_for(user, now):
-    """Every pathway `user` follows, with its week plan at `now`, in a constant number of queries."""
-    profile = user.profile
-    enrolments = list(learner_enrolments(user_id=user.pk))
+def dashboard_for(user, now, *, with_suggestions=True):
+    """Every pathway `user` follows, with its week plan at `now`, in a constant number of queries
+    once the pathways' content is cached (pathway_content()); without the suggestions, which a tick's
+    answer does not show, in as many as enrolment_progress()."""
+    enrolments = _over_cached_content(_enrolments_with_rows().filter(user=user).order_by("created_at", "pk"))
+    profile = enrolments[0].user.profile if enrolments else user.profile  # read with the enrolments
     completed = sorted(
         (e for e in enrolments if e.is_completed), key=lambda e: (e.completed_at, e.pk), reverse=True
     )
+    suggestions = []
+    if with_suggestions:
+        suggestions = _suggestions_after(completed, {e.pathway_id for e in enrolments}, profile)
     return Dashboard(
+        profile=profile,
         following=[progress_of(e, profile, now) for e in enrolments if e.is_active or e.is_paused],
         completed=[progress_of(e, profile, now) for e in completed],
         left=[e for e in enrolments if e.is_left],
-        suggestions=_suggestions_after(completed, {e.pathway_id for e in enrolments}, profile),
+        suggestions=suggestions,
     )
 
 
@@ -529,6 +640,8 @@ class PagePhase:
     resources: list[Resource]
     weeks: WeekRange  # where the phase sits in the plan (the learner's own, when they follow it)
     progress: PhaseProgress | None  # the learner's, when they follow the pathway
+    # The learner's tasks (habits, for an ongoing phase) as their plan has them; none for a visitor.
+    plan_items: list[PlanItem] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -591,29 +704,79 @@ class PathwayPage:
         return [page_phase for page_phase in self.phases if not page_phase.phase.is_ongoing]
 
 
-def pathway_page(slug, user, now):
-    """The pathway page of `slug` for `user` (maybe anonymous) at `now`, or None when there is no
-    such pathway. A constant number of queries, however long the pathway."""
-    phases = Phase.objects.order_by("order").prefetch_related("tasks", "resources")
-    pathway = (
-        Pathway.objects.prefetch_related(
-            Prefetch("phases", queryset=phases),
-            "transferable_skills",
-            "skills_to_learn",
-            "action_items",
-            "reality_checks",
-            "faq_entries",
-        )
-        .filter(slug=slug)
-        .first()
+@dataclass(frozen=True)
+class PathwayContent:
+    """A pathway's guide as its page shows it to everyone, read once per content version."""
+
+    # Its live phases (with their tasks) and action items prefetched, as snapshot_of() reads them.
+    pathway: Pathway
+    phases: list[tuple[Phase, list[Task], list[Resource]]]
+    transferable_skills: list[TransferableSkill]
+    skill_groups: list[Group]
+    reality_groups: list[Group]
+    action_groups: list[Group]
+    faq_entries: list[FaqEntry]
+
+
+def pathway_content(pathway_id, version):
+    """The PathwayContent of a pathway at its content version `version` (its `updated_at`,
+    careers.content_version), read from the database once per version and kept in this process
+    (the latest few pathways read): a page that finds it here makes no query for the guide.
+
+    Shared by every request of this process: read it, never change it."""
+    return _pathway_content(pathway_id, version)
+
+
+@lru_cache(maxsize=128)
+def _pathway_content(pathway_id, version):
+    # The version is only the key: what is read here is at least as new as it. (A version read just
+    # before an edit may so keep the edited content; no harm: the edit's own version is another key.)
+    phases = Phase.objects.order_by("order").prefetch_related(
+        Prefetch("tasks", queryset=Task.objects.order_by("order")),
+        Prefetch("resources", queryset=Resource.objects.order_by("order")),
     )
-    if pathway is None:
+    pathway = Pathway.objects.prefetch_related(
+        Prefetch("phases", queryset=phases),
+        Prefetch("transferable_skills", queryset=TransferableSkill.objects.order_by("order")),
+        Prefetch("skills_to_learn", queryset=SkillToLearn.objects.order_by("order")),
+        Prefetch("action_items", queryset=ActionItem.objects.order_by("order")),
+        Prefetch("reality_checks", queryset=RealityCheckItem.objects.order_by("order")),
+        Prefetch("faq_entries", queryset=FaqEntry.objects.order_by("order")),
+    ).get(pk=pathway_id)
+    return PathwayContent(
+        pathway=pathway,
+        phases=[
+            (phase, list(phase.tasks.all()), list(phase.resources.all())) for phase in pathway.phases.all()
+        ],
+        transferable_skills=list(pathway.transferable_skills.all()),
+        skill_groups=skills_by_priority(pathway.skills_to_learn.all()),
+        reality_groups=reality_checks_by_kind(pathway.reality_checks.all()),
+        action_groups=action_items_by_horizon(pathway.action_items.all()),
+        faq_entries=list(pathway.faq_entries.all()),
+    )
+
+
+def pathway_page(slug, user, now, *, version=None):
+    """The pathway page of `slug` for `user` (maybe anonymous) at `now`, or None when there is no
+    such pathway. A constant number of queries, however long the pathway: one for its version
+    (none when `version`, pathway_version()'s answer, is given), the guide from pathway_content(),
+    and for a learner their enrolment and its rows."""
+    version = version or pathway_version(slug)
+    if version is None:
         return None
+    try:
+        content = pathway_content(*version)
+    except Pathway.DoesNotExist:  # deleted since its version was read
+        return None
+    pathway = content.pathway
     progress = _progress_in(user, pathway, now) if user.is_authenticated else None
     phase_progress = {p.phase.id: p for p in progress.plan.phases} if progress else {}
-    phase_list = list(pathway.phases.all())
+    phase_list = [phase for phase, _tasks, _resources in content.phases]
+    plan_items = {}
     if progress:  # the learner's own weeks: their pace, less what they had done before
         week_ranges = [phase_progress[phase.id].weeks for phase in phase_list]
+        for item in (*progress.plan.tasks, *progress.plan.habits):
+            plan_items.setdefault(item.phase.id, []).append(item)
     else:
         week_ranges = phase_week_ranges([phase.duration_weeks for phase in phase_list])
     return PathwayPage(
@@ -621,23 +784,42 @@ def pathway_page(slug, user, now):
         phases=[
             PagePhase(
                 phase=phase,
-                tasks=list(phase.tasks.all()),
-                resources=list(phase.resources.all()),
+                tasks=tasks,
+                resources=resources,
                 weeks=weeks,
                 progress=phase_progress.get(phase.id),
+                plan_items=plan_items.get(phase.id, []),
             )
-            for phase, weeks in zip(phase_list, week_ranges, strict=True)
+            for (phase, tasks, resources), weeks in zip(content.phases, week_ranges, strict=True)
         ],
-        transferable_skills=list(pathway.transferable_skills.all()),
-        skill_groups=skills_by_priority(pathway.skills_to_learn.all()),
-        reality_groups=reality_checks_by_kind(pathway.reality_checks.all()),
-        action_groups=action_items_by_horizon(pathway.action_items.all()),
-        faq_entries=list(pathway.faq_entries.all()),
+        transferable_skills=content.transferable_skills,
+        skill_groups=content.skill_groups,
+        reality_groups=content.reality_groups,
+        action_groups=content.action_groups,
+        faq_entries=content.faq_entries,
         progress=progress,
         can_enrol=user.is_authenticated
         and pathway.archived_at is None
         and (progress is None or progress.enrolment.is_left),
         length=plan_length(pathway, phase_list, progress),
+    )
+
+
+def as_guide(page):
+    """The pathway page `page` as a visitor reads it: the guide's own weeks, nobody's progress."""
+    if page.progress is None:
+        return page
+    phases = [page_phase.phase for page_phase in page.phases]
+    week_ranges = phase_week_ranges([phase.duration_weeks for phase in phases])
+    return replace(
+        page,
+        phases=[
+            replace(page_phase, weeks=weeks, progress=None, plan_items=[])
+            for page_phase, weeks in zip(page.phases, week_ranges, strict=True)
+        ],
+        progress=None,
+        can_enrol=False,
+        length=plan_length(page.pathway, phases),
     )
 
 
@@ -652,13 +834,40 @@ def _progress_in(user, pathway, now):
     if enrolment is None:
         return None
     enrolment.pathway = pathway
+    user.profile = enrolment.user.profile  # read with the enrolment: the page asks `user` for it too
     return progress_of(enrolment, user.profile, now)
 
 
 def enrolment_progress(enrolment_id, now):
     """Progress of one enrolment (after a tick, say), read from the database."""
-    enrolment = _enrolments_with_content().get(pk=enrolment_id)
+    (enrolment,) = _over_cached_content([_enrolments_with_rows().get(pk=enrolment_id)])
     return progress_of(enrolment, enrolment.user.profile, now)
+
+
+def progress_after_write(enrolment, now):
+    """Progress of `enrolment` as a view that just wrote to it holds it: read with its pathway and
+    its learner's profile, its state kept true by careers.services. Only its rows are read."""
+    prefetch_related_objects([enrolment], *_LEARNER_ROWS)
+    (enrolment,) = _over_cached_content([enrolment])
+    return progress_of(enrolment, enrolment.user.profile, now)
+
+
+def live_task(enrolment, task_id):
+    """The task `task_id` of the enrolment's pathway, with its phase, if it is in the guide (not
+    archived); else None. From the pathway's cached content (pathway_content()): no query."""
+    content = pathway_content(enrolment.pathway_id, enrolment.pathway.updated_at)
+    for _phase, tasks, _resources in content.phases:
+        for task in tasks:
+            if task.id == task_id:
+                return task
+    return None
+
+
+def live_action_item(enrolment, action_item_id):
+    """The action-plan step `action_item_id` of the enrolment's pathway if it is in the guide, else
+    None; no query, as live_task()."""
+    content = pathway_content(enrolment.pathway_id, enrolment.pathway.updated_at)
+    return next((item for item in content.pathway.action_items.all() if item.id == action_item_id), None)
 
 
 def reminder_settings_for(user):

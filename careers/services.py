@@ -14,7 +14,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from careers import reminders
@@ -244,10 +244,11 @@ def set_habit_done(*, enrolment, task, done, now):
 
 def is_complete(*, enrolment):
     """Whether every task of the pathway's timed phases is done or skipped in `enrolment` (a
-    pathway with no timed task is never complete: its habits go on)."""
+    pathway with no timed task is never complete: its habits go on). One query."""
     timed = Task.objects.filter(phase__pathway=enrolment.pathway_id, phase__duration_weeks__isnull=False)
     resolved = TaskCompletion.objects.filter(enrolment=enrolment, task=OuterRef("pk"))
-    return timed.exists() and not timed.filter(~Exists(resolved)).exists()
+    counts = timed.aggregate(total=Count("pk"), open=Count("pk", filter=~Exists(resolved)))
+    return counts["total"] > 0 and counts["open"] == 0
 
 
 def _skip(reason):
@@ -276,23 +277,28 @@ def _resolve(model, *, enrolment, field_name, item, reason, now):
         else:
             changed = _put(model, lookup, reason, now)
         if changed and model is TaskCompletion:
-            update_completion(enrolment=locked, now=now)
-    # The caller's instance tells the truth afterwards.
-    for name in ("status", "completed_at", "paused_at", "paused_days", "next_reminder_at"):
-        setattr(enrolment, name, getattr(locked, name))
+            # A timed task no longer resolved leaves the pathway incomplete, whatever the others say.
+            incomplete = reason is None and not item.phase.is_ongoing
+            update_completion(enrolment=locked, now=now, complete=False if incomplete else None)
+    # The caller's instance tells the truth afterwards (a tick's answer is read from it).
+    for field in Enrolment._meta.concrete_fields:
+        setattr(enrolment, field.attname, getattr(locked, field.attname))
 
 
 def _put(model, lookup, reason, now):
     """Store `reason` for the item; True when something changed. A repeat changes nothing (the
-    first time is kept); a change of resolution is stamped `now`."""
+    first time is kept); a change of resolution is stamped `now`. Called with the enrolment locked
+    (_resolve), so no other tick of it writes meanwhile; a row another writer slipped in is
+    overwritten (an upsert), never an IntegrityError."""
     row = model.objects.filter(**lookup).first()
     if row is None:
-        try:
-            with transaction.atomic():
-                model.objects.create(**lookup, done_at=now, skip_reason=reason)
-            return True
-        except IntegrityError:  # written at the same moment elsewhere: read what was stored
-            row = model.objects.get(**lookup)
+        model.objects.bulk_create(
+            [model(**lookup, done_at=now, skip_reason=reason)],
+            update_conflicts=True,
+            unique_fields=list(lookup),
+            update_fields=["done_at", "skip_reason"],
+        )
+        return True
     if row.skip_reason == reason:
         return False
     row.skip_reason = reason
@@ -301,12 +307,14 @@ def _put(model, lookup, reason, now):
     return True
 
 
-def update_completion(*, enrolment, now):
+def update_completion(*, enrolment, now, complete=None):
     """After a task was resolved or un-resolved, or the pathway's tasks changed: complete the
-    enrolment, or reopen it. A left enrolment is history and stays as it is."""
+    enrolment, or reopen it, as is_complete() says (or `complete`, when the caller knows). A left
+    enrolment is history and stays as it is."""
     if enrolment.is_left:
         return
-    complete = is_complete(enrolment=enrolment)
+    if complete is None:
+        complete = is_complete(enrolment=enrolment)
     if complete and not enrolment.is_completed:
         _complete(enrolment, now)
     elif not complete and enrolment.is_completed:

@@ -1,10 +1,13 @@
 from functools import partial, wraps
+from urllib.parse import urlsplit
 
 from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import services as accounts_services
-from careers import inbox, pace, reminders, selectors, services
+from careers import inbox, pace, page_cache, reminders, selectors, services
 from careers.forms import (
     CatalogueFilterForm,
     EnrolForm,
@@ -24,7 +27,7 @@ from careers.forms import (
     TickForm,
     hours_from,
 )
-from careers.models import ActionItem, Enrolment, Task
+from careers.models import Enrolment
 from careers.schedule import local_date
 
 
@@ -33,37 +36,86 @@ def home(request):
 
 
 def catalogue(request):
-    # One address per search: the form's empty fields (a plain GET form sends them all) are
-    # dropped, so the address can be shared and the back button finds the same results.
-    clean = _without_blank(request.GET, CatalogueFilterForm.base_fields)
+    # One address per search: the form's empty fields (a plain GET form sends them all) and the
+    # first page's number are dropped, so the address can be shared and the back button finds the
+    # same results.
+    clean = _without_blank(request.GET, [*CatalogueFilterForm.base_fields, "page"], defaults={"page": "1"})
     if clean is not None:
         return redirect(f"{request.path}?{clean}" if clean else request.path)
-    form = CatalogueFilterForm(request.GET)
-    valid = form.is_valid()
-    # Invalid filters are reported on the page; the valid ones still apply.
-    results = selectors.catalogue_results(**form.selector_kwargs())
     # htmx live search swaps in the results only; a history restore needs the whole page.
-    partial = request.htmx and not request.htmx.history_restore_request
-    template = "careers/catalogue.html#results" if partial else "careers/catalogue.html"
-    context = {
-        "form": form,
-        "pathways": results.pathways,
-        "corrected": results.corrected,
-        "suggestion": results.suggestion,
-        "is_filtered": form.is_filtered,
-    }
-    response = render(request, template, context, status=200 if valid else 400)
+    results_only = bool(request.htmx) and not request.htmx.history_restore_request
+    version = ("catalogue", selectors.catalogue_version(), results_only)
+    # The catalogue and its filters are kept; searches (every word typed live) are not.
+    keep = "q" not in request.GET
+    show = partial(_catalogue_page, request, version, results_only, keep)
+    if request.user.is_authenticated:
+        response = show()
+    else:
+        response = page_cache.anonymous_page(request, version, show, keep=keep)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
 
-def _without_blank(query, names):
-    """`query` without the blank values of the parameters `names`, encoded, when it had any (else
-    None)."""
+def _catalogue_page(request, version, results_only, keep):
+    parts = page_cache.cached_parts(
+        (version, request.GET.urlencode()), partial(_catalogue_parts, request.GET, results_only), keep=keep
+    )
+    if results_only:
+        return HttpResponse(parts["results"], status=parts["status"])
+    return render(request, "careers/catalogue.html", {"parts": parts}, status=parts["status"])
+
+
+def _catalogue_parts(query, results_only):
+    """The catalogue's title and main part (its results alone for htmx) for the address's
+    parameters `query`, and the answer's status: the same for every reader."""
+    form = CatalogueFilterForm(query)
+    valid = form.is_valid()
+    # Invalid filters are reported on the page; the valid ones still apply.
+    results = selectors.catalogue_results(**form.selector_kwargs(), page=query.get("page", 1))
+    context = {
+        "form": form,
+        "pathways": results.pathways,
+        "page": results.page,
+        "page_links": _page_links(query, results.page),
+        "corrected": results.corrected,
+        "suggestion": results.suggestion,
+        "is_filtered": form.is_filtered,
+    }
+    names = ("results",) if results_only else ("title", "main")
+    parts = {name: render_to_string(f"careers/catalogue.html#{name}", context) for name in names}
+    return {**parts, "status": 200 if valid else 400}
+
+
+def _page_links(query, page):
+    """The addresses of the pages of `page`'s results beside it (same search and filters): the
+    previous and next, and the numbers around it and at the ends, "" standing for a gap."""
+    if not page.has_other_pages():
+        return None
+
+    def link(number):
+        params = query.copy()
+        params.pop("page", None)
+        if number != 1:
+            params["page"] = number
+        encoded = params.urlencode()
+        return f"{resolve_url('careers:catalogue')}{'?' if encoded else ''}{encoded}#results"
+
+    numbers = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    return {
+        "previous": link(page.previous_page_number()) if page.has_previous() else "",
+        "next": link(page.next_page_number()) if page.has_next() else "",
+        "numbers": [(number, "" if number == Paginator.ELLIPSIS else link(number)) for number in numbers],
+    }
+
+
+def _without_blank(query, names, defaults=None):
+    """`query` without the blank values of the parameters `names`, nor those equal to their
+    `defaults` ({name: value}), encoded, when it had any (else None)."""
+    defaults = defaults or {}
     clean, changed = query.copy(), False
     for name in names:
         values = query.getlist(name)
-        kept = [value for value in values if value.strip()]
+        kept = [value for value in values if value.strip() and value != defaults.get(name)]
         if len(kept) != len(values):
             changed = True
             if kept:
@@ -78,9 +130,30 @@ def pathway_detail(request, slug):
 
 
 def _pathway_page(request, slug, enrol_form=None, pace_form=None, status=200):
-    page = selectors.pathway_page(slug, request.user, timezone.now())
-    if page is None:
+    version = selectors.pathway_version(slug)
+    if version is None:
         raise Http404("No such pathway.")
+
+    def read_page():
+        page = selectors.pathway_page(slug, request.user, timezone.now(), version=version)
+        if page is None:  # deleted since
+            raise Http404("No such pathway.")
+        return page
+
+    if not request.user.is_authenticated:  # what every visitor gets, kept per content version
+        render_page = lambda: _render_pathway_page(request, read_page())  # noqa: E731
+        # Kept at its own address only: any other query string (a campaign's) would be one more copy.
+        keep = not request.GET
+        return page_cache.anonymous_page(request, ("pathway", *version), render_page, keep=keep)
+    page = read_page()
+    render_page = partial(_render_pathway_page, request, page, enrol_form, pace_form, status)
+    if enrol_form or pace_form or status != 200:  # a form's errors: this answer only
+        return render_page()
+    state = page_cache.pathway_page_state(page, request.user.profile, _learner_today(request.user))
+    return page_cache.conditional(request, state, render_page)
+
+
+def _render_pathway_page(request, page, enrol_form=None, pace_form=None, status=200):
     if page.can_enrol and enrol_form is None:
         # Hours from a recommendation's link first, else the learner's saved answer.
         hours = hours_from(request.GET.get("hours")) or request.user.profile.hours_per_week
@@ -92,6 +165,8 @@ def _pathway_page(request, slug, enrol_form=None, pace_form=None, status=200):
         "page": page,
         "pathway": page.pathway,
         "progress": page.progress,
+        "following": following,
+        "sections": page_cache.pathway_sections(page),
         "enrol_form": enrol_form if page.can_enrol else None,
         "pace_form": pace_form if following else None,
     }
@@ -186,14 +261,25 @@ def _get_enrolment_for_user(request, enrolment_id):
     return get_object_or_404(Enrolment.objects.select_related("pathway"), pk=enrolment_id, user=request.user)
 
 
-def _get_task_of(enrolment, task_id):
+def _get_enrolment_to_tick(request, enrolment_id):
+    # With the learner's profile: the answer's week plan is in their time zone and week.
     return get_object_or_404(
-        Task.objects.select_related("phase"), pk=task_id, phase__pathway=enrolment.pathway_id
+        Enrolment.objects.select_related("pathway", "user__profile"), pk=enrolment_id, user=request.user
     )
 
 
+def _get_task_of(enrolment, task_id):
+    task = selectors.live_task(enrolment, task_id)
+    if task is None:
+        raise Http404("No such task in this pathway.")
+    return task
+
+
 def _get_action_item_of(enrolment, action_item_id):
-    return get_object_or_404(ActionItem, pk=action_item_id, pathway=enrolment.pathway_id)
+    item = selectors.live_action_item(enrolment, action_item_id)
+    if item is None:
+        raise Http404("No such step in this pathway's action plan.")
+    return item
 
 
 @learner_required
@@ -297,7 +383,7 @@ def leave(request, enrolment_id):
 @learner_required
 @require_POST
 def tick_task(request, enrolment_id, task_id):
-    enrolment = _get_enrolment_for_user(request, enrolment_id)
+    enrolment = _get_enrolment_to_tick(request, enrolment_id)
     task = _get_task_of(enrolment, task_id)
     set_done = partial(services.set_task_done, enrolment=enrolment, task=task)
     return _tick(request, enrolment, task, set_done, ticks_of=lambda progress: progress.task_ticks)
@@ -306,7 +392,7 @@ def tick_task(request, enrolment_id, task_id):
 @learner_required
 @require_POST
 def tick_action_item(request, enrolment_id, action_item_id):
-    enrolment = _get_enrolment_for_user(request, enrolment_id)
+    enrolment = _get_enrolment_to_tick(request, enrolment_id)
     item = _get_action_item_of(enrolment, action_item_id)
     set_done = partial(services.set_action_item_done, enrolment=enrolment, action_item=item)
     return _tick(request, enrolment, item, set_done, ticks_of=lambda progress: progress.action_ticks)
@@ -332,7 +418,7 @@ def _tick(request, enrolment, item, set_done, ticks_of):
 @learner_required
 @require_POST
 def skip_task(request, enrolment_id, task_id):
-    enrolment = _get_enrolment_for_user(request, enrolment_id)
+    enrolment = _get_enrolment_to_tick(request, enrolment_id)
     task = _get_task_of(enrolment, task_id)
     if task.phase.is_ongoing:
         return HttpResponseBadRequest("A weekly habit is not skipped: leave it unticked this week.")
@@ -343,7 +429,7 @@ def skip_task(request, enrolment_id, task_id):
 @learner_required
 @require_POST
 def skip_action_item(request, enrolment_id, action_item_id):
-    enrolment = _get_enrolment_for_user(request, enrolment_id)
+    enrolment = _get_enrolment_to_tick(request, enrolment_id)
     item = _get_action_item_of(enrolment, action_item_id)
     skip = partial(services.skip_action_item, enrolment=enrolment, action_item=item)
     return _skip(request, enrolment, item, skip, ticks_of=lambda progress: progress.action_ticks)
@@ -372,9 +458,22 @@ def _write_and_answer(request, enrolment, item, write, ticks_of, message):
     except services.EnrolmentClosed:
         return HttpResponse("You left this pathway: rejoin it to tick tasks again.", status=409)
     if request.htmx:
-        progress = selectors.enrolment_progress(enrolment.id, timezone.now())
+        now = timezone.now()
         page = _safe_next(request, _htmx_page(request), fallback=enrolment.pathway.get_absolute_url())
-        context = {"progress": progress, "next_url": page, "item": item, "ticks": ticks_of(progress)}
+        board = progress = None
+        if urlsplit(page).path == resolve_url("careers:dashboard"):
+            # The dashboard's summary of the week changes too: read with every pathway followed (one
+            # query more than this enrolment alone), it goes out of band with the rest.
+            board = selectors.dashboard_for(request.user, now, with_suggestions=False)
+            progress = board.progress_in(enrolment.id)
+        progress = progress or selectors.progress_after_write(enrolment, now)
+        context = {
+            "progress": progress,
+            "ticks": ticks_of(progress),
+            "item": item,
+            "next_url": page,
+            "board": board,
+        }
         return render(request, "careers/_progress.html#tick_response", context)
     messages.success(request, message)
     return redirect(

@@ -35,14 +35,17 @@ def env_bool(name, default=False):
     raise ImproperlyConfigured(f"{name} must be true or false (1/0, yes/no, on/off), not {value!r}")
 
 
-def env_int(name, default):
+def env_int(name, default, minimum=None):
     value = _raw(name)
     if value is None:
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value!r}")
+    return number
 
 
 def env_choice(name, choices, default):
@@ -73,16 +76,19 @@ def env_url(name, default="", schemes=("http", "https")):
     return value.rstrip("/")
 
 
-def env_database(name, default):
+def env_database(name, default, *, conn_max_age=0, conn_health_checks=False):
+    """The database of the URL in `name` (else `default`). A connection is kept for `conn_max_age`
+    seconds (0: one per request), checked before each reuse if `conn_health_checks`."""
     value = _raw(name) or default
     try:
-        config = dj_database_url.parse(value, conn_max_age=60, conn_health_checks=True)
+        config = dj_database_url.parse(
+            value, conn_max_age=conn_max_age, conn_health_checks=conn_health_checks
+        )
     except Exception as error:
         raise ImproperlyConfigured(f"{name} is not a usable database URL ({error}): {value!r}") from None
     if config.get("ENGINE") not in {"django.db.backends.sqlite3", "django.db.backends.postgresql"}:
         raise ImproperlyConfigured(f"{name} must be a sqlite:// or postgres:// URL, not {value!r}")
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        config["CONN_MAX_AGE"] = 0
         # The web process and the Celery worker write to the same file on a laptop: wait for the
         # lock instead of failing with "database is locked".
         config["OPTIONS"] = {

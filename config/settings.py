@@ -91,7 +91,17 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+# Each web and worker process keeps its database connection from one request to the next (a new
+# one costs a few milliseconds), for CONN_MAX_AGE seconds, and checks that it still works before
+# reusing it: a database restart costs no request an error.
+DATABASES = {
+    "default": env_database(
+        "DATABASE_URL",
+        f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("CONN_MAX_AGE", 60, minimum=0),
+        conn_health_checks=env_bool("CONN_HEALTH_CHECKS", True),
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -220,6 +230,12 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Sessions are read from the cache (the database only on a miss; written to both) when the cache is
+# Redis, shared by every web process: a per-process cache would let one process keep a session that
+# another ended (a log-out). The cache fails open: with Redis down, sessions come from the database.
+# (A session ended while Redis was unreachable can then be read from it again, until it expires.)
+_SESSIONS = "django.contrib.sessions.backends"
+SESSION_ENGINE = f"{_SESSIONS}.cached_db" if _CACHE_REDIS_URL else f"{_SESSIONS}.db"
 
 # HTTPS. `manage.py check --deploy` is clean with DEBUG off and an https:// SITE_URL (README: Production).
 _HTTPS = SITE_URL.startswith("https://")

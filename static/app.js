@@ -7,8 +7,8 @@
      through a [data-browser-time-zone-offer] element holding a [data-use-browser-time-zone] button;
    - button[data-confirm="Question?"] asks before submitting;
    - form[data-tick] (a task, habit or step's box, posted by htmx) and form[data-skip]: a tick the
-     server refuses or cannot reach puts the box back as it was and says why in [data-plan-status];
-     a saved one tells the page ("plan-changed" on <body>) so summaries refresh themselves;
+     server refuses or cannot reach puts the box back as it was and says why in [data-plan-status]
+     (what a saved one changed elsewhere on the page comes in its answer, swapped out of band);
    - form[data-in-place] (pause, resume, leave): announces the message of the page it swapped from;
    - details[data-remember-open="key"] keeps its open state in localStorage, per key;
    - form[data-drop-empty-fields] (the catalogue's live search) leaves its empty fields out of the
@@ -288,7 +288,6 @@
     var skipped = saved && saved.querySelector(".tick__skipped");
     var state = skipped ? skipped.textContent.trim() : box && box.checked ? "done" : "not done";
     announce("Saved: " + itemName(saved) + ", " + state.charAt(0).toLowerCase() + state.slice(1) + ".", "ok");
-    document.body.dispatchEvent(new CustomEvent("plan-changed", { bubbles: true }));
   });
 
   // --- Live search: no empty fields in the address -------------------------------------------

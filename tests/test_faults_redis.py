@@ -1,6 +1,7 @@
 """Redis stopped: the cache (config.cache.FailOpenRedisCache) fails open, so log-in, sign-up and
 password reset, whose allauth rate limits count in the cache, keep answering as usual, and so do the
-catalogue, the pathway page, the dashboard and ticking. A real redis-server, started for the test
+catalogue, the pathway page, the dashboard and ticking; sessions, read from Redis while it is up,
+come from the database. A real redis-server, started for the test
 and then stopped. And Redis restarted empty under queued weekly digests: the next beat queues them
 again (careers.reminders), a real worker sends them, one email each."""
 
@@ -11,7 +12,9 @@ from unittest import mock
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from redis import Redis
@@ -36,7 +39,8 @@ DASHBOARD_URL = "/dashboard/"
 
 @pytest.fixture
 def redis_cache(throwaway_redis):
-    """The default cache on a redis-server of this test's own, configured as in production."""
+    """The default cache on a redis-server of this test's own, configured as in production, and
+    sessions read through it."""
     caches = {
         "default": {
             "BACKEND": "config.cache.FailOpenRedisCache",
@@ -44,7 +48,7 @@ def redis_cache(throwaway_redis):
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
-    with override_settings(CACHES=caches):
+    with override_settings(CACHES=caches, SESSION_ENGINE="django.contrib.sessions.backends.cached_db"):
         yield throwaway_redis
 
 
@@ -93,6 +97,18 @@ def test_with_redis_stopped_sign_up_log_in_and_password_reset_answer_as_usual(
     assert mailoutbox[-1].to == [learner.email]
 
     assert any("cache unreachable" in record.getMessage() for record in caplog.records)
+
+
+def test_sessions_are_read_from_redis_and_from_the_database_while_it_is_stopped(redis_cache, learner_client):
+    def session_reads():
+        with CaptureQueriesContext(connection) as queries:
+            assert learner_client.get(DASHBOARD_URL).status_code == 200  # still logged in
+        return [query for query in queries.captured_queries if "django_session" in query["sql"]]
+
+    learner_client.get(DASHBOARD_URL)
+    assert session_reads() == []  # the session came from Redis
+    redis_cache.stop()
+    assert len(session_reads()) == 1
 
 
 def test_with_redis_stopped_the_catalogue_pathway_dashboard_and_ticking_work(

@@ -248,7 +248,9 @@ def test_changing_the_slot_after_this_weeks_email_does_not_send_it_again(enrolle
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_dispatchers_at_once_send_one_email_each(enrolled, make_pathway):
+@pytest.mark.parametrize("chunk_size", [reminders.CHUNK_SIZE, 3])
+def test_two_dispatchers_at_once_send_one_email_each(enrolled, make_pathway, monkeypatch, chunk_size):
+    monkeypatch.setattr(reminders, "CHUNK_SIZE", chunk_size)
     extra = make_pathway()
     for n in range(20):
         enrolment = enrolled(f"learner{n}@example.com")
@@ -277,6 +279,43 @@ def test_two_dispatchers_at_once_send_one_email_each(enrolled, make_pathway):
     assert len([message for message in sent if message]) == 20
     assert sorted(sent_to()) == sorted(f"learner{n}@example.com" for n in range(20))
     assert DigestLog.objects.filter(state=State.SENT).count() == 20
+
+
+@pytest.mark.django_db
+def test_learners_are_claimed_a_chunk_at_a_time_each_once(enrolled, monkeypatch):
+    monkeypatch.setattr(reminders, "CHUNK_SIZE", 2)
+    learners = [enrolled(f"learner{n}@example.com").user for n in range(5)]
+    failed, sent = learners[3], learners[4]
+    before = utc(2026, 3, 2, 8, 30)
+    kept = DigestLog.objects.create(
+        user=failed, week=MONDAY, state=State.FAILED, claimed_at=before, attempts=6
+    )
+    DigestLog.objects.create(user=sent, week=MONDAY, state=State.SENT, claimed_at=before, sent_at=before)
+
+    assert run(utc(2026, 3, 2, 9)) == 4
+    assert sorted(sent_to()) == [f"learner{n}@example.com" for n in range(4)]
+    kept.refresh_from_db()
+    assert (kept.state, kept.attempts) == (State.SENT, 7)  # the failed week's own row, claimed again
+    assert DigestLog.objects.get(user=sent).sent_at == before
+    # Every learner moved on to next week's slot, the one already sent included.
+    assert set(Enrolment.objects.values_list("next_reminder_at", flat=True)) == {utc(2026, 3, 9, 8)}
+    assert run(utc(2026, 3, 2, 10)) == 0
+
+
+@pytest.mark.django_db
+def test_lost_claims_are_queued_again_a_chunk_at_a_time_each_once(enrolled, monkeypatch):
+    monkeypatch.setattr(reminders, "CHUNK_SIZE", 2)
+    for n in range(5):
+        enrolled(f"learner{n}@example.com")
+    now = utc(2026, 3, 2, 9)
+    with wall_clock(now):
+        assert reminders.dispatch(now, lambda log: None) == 5  # every task is lost
+    beat = now + reminders.BEAT_PERIOD
+    with wall_clock(beat):
+        assert reminders.dispatch(beat, lambda log: reminders.send(log.id, beat)) == 5
+    assert sorted(sent_to()) == [f"learner{n}@example.com" for n in range(5)]
+    with wall_clock(beat + reminders.BEAT_PERIOD):
+        assert reminders.dispatch(beat + reminders.BEAT_PERIOD, lambda log: None) == 0
 
 
 @pytest.mark.django_db

@@ -104,6 +104,23 @@ def test_dry_run_lists_who_would_get_what_and_changes_nothing(enrolment, make_pa
     assert listed == f"Would send “{message.subject}” to ada@example.com (week of 2026-03-02)"
 
 
+def test_dry_run_lists_every_learner_however_many_chunks(enrolment, pathway, monkeypatch):
+    monkeypatch.setattr(reminders, "CHUNK_SIZE", 2)
+    for n in range(4):
+        make_enrolment_at(
+            ENROLLED, user=make_learner(f"learner{n}@example.com"), pathway=pathway, start_date=STARTED
+        )
+
+    out = run("--now", "2026-03-02T09:00:00+00:00", "--dry-run")
+
+    listed = [line.rsplit(" to ", 1)[1] for line in out.splitlines() if line.startswith("Would send")]
+    assert listed == [
+        f"{email} (week of 2026-03-02)"
+        for email in ("ada@example.com", *(f"learner{n}@example.com" for n in range(4)))
+    ]
+    assert "5 digests due at 2026-03-02 09:00 UTC (dry run)." in out
+
+
 def test_dry_run_leaves_out_a_week_already_sent(enrolment):
     run("--now", "2026-03-02T09:00:00+00:00")
     profile = enrolment.user.profile

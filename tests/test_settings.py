@@ -74,6 +74,9 @@ def test_production_values_are_read():
         ({"SECURE_SSL_REDIRECT": "sometimes"}, "SECURE_SSL_REDIRECT"),
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
         ({"SENTRY_DSN": "not-a-url"}, "SENTRY_DSN"),
+        ({"CONN_MAX_AGE": "forever"}, "CONN_MAX_AGE"),
+        ({"CONN_MAX_AGE": "-1"}, "CONN_MAX_AGE"),
+        ({"CONN_HEALTH_CHECKS": "sometimes"}, "CONN_HEALTH_CHECKS"),
     ],
 )
 def test_malformed_value_stops_start_up_naming_the_variable(env, named):
@@ -81,6 +84,32 @@ def test_malformed_value_stops_start_up_naming_the_variable(env, named):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert named in result.stderr.strip().splitlines()[-1]
+
+
+def database_and_sessions(**env):
+    """How long a database connection is kept, whether it is checked, and the session engine."""
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "d = s.DATABASES['default']; print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'], s.SESSION_ENGINE)"
+    )
+    environ = {name: value for name, value in {**BASE_ENV, **env}.items() if value is not None}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environ, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_database_connections_are_kept_and_checked_and_sessions_cached_in_redis():
+    postgres = "postgres://app:pw@db.internal:5432/careers"
+    assert database_and_sessions(DATABASE_URL=postgres) == [
+        "60",
+        "True",
+        "django.contrib.sessions.backends.db",  # no shared cache: a per-process one would go stale
+    ]
+    assert database_and_sessions(
+        DATABASE_URL=postgres, CONN_MAX_AGE="0", CONN_HEALTH_CHECKS="off", REDIS_URL="redis://cache:6379/0"
+    ) == ["0", "False", "django.contrib.sessions.backends.cached_db"]
 
 
 @pytest.fixture

@@ -320,3 +320,73 @@ def test_htmx_history_restore_gets_the_whole_page(client, pathway):
     page = read_page(client.get(CATALOGUE, headers=headers))
     assert page.find("html") and page.find("form", role="search")
     assert name_read(pathway) in page.find(id="results").text
+
+
+# ---------- Pages of results ----------
+
+
+def make_pathways(make_pathway, count, **fields):
+    """`count` pathways titled so that the catalogue lists them in the order made."""
+    return [make_pathway(title=f"Pathway {n:03d}", from_role="", to_role="", **fields) for n in range(count)]
+
+
+def page_numbers(page):
+    """The page links of the results, as read out, and the current one."""
+    pages = page.find("nav", class_="pagination")
+    links = [a for a in pages.find_all("a") if "pagination__step" not in (a.attrs.get("class") or "")]
+    current = [a.text for a in links if a.attrs.get("aria-current") == "page"]
+    return [a.text for a in links], current
+
+
+def test_the_catalogue_lists_24_pathways_a_page_with_links_to_the_others(client, make_pathway):
+    pathways = make_pathways(make_pathway, 30)
+    first = read_page(client.get(CATALOGUE))
+    assert_well_formed_page(first)
+    assert first.find(id="results-heading").text == "30 pathways"
+    assert [h.text for h in first.find(id="results").find_all("h3")] == [p.title for p in pathways[:24]]
+    assert page_numbers(first) == (["Page 1", "Page 2"], ["Page 1"])
+    pages = first.find("nav", class_="pagination")
+    assert pages.attrs["aria-label"] == "Pages of pathways" and "Page 1 of 2" in pages.text
+    assert not pages.find("a", rel="prev")
+    following = pages.find("a", rel="next")
+    assert following.text == "Next page" and following.attrs["href"] == CATALOGUE + "?page=2#results"
+
+    second = read_page(client.get(following.attrs["href"].removesuffix("#results")))
+    assert second.find(id="results-heading").text == "30 pathways"
+    assert [h.text for h in second.find(id="results").find_all("h3")] == [p.title for p in pathways[24:]]
+    assert page_numbers(second) == (["Page 1", "Page 2"], ["Page 2"])
+    back = second.find("a", rel="prev")
+    assert back.text == "Previous page" and back.attrs["href"] == CATALOGUE + "#results"
+
+
+def test_a_short_catalogue_has_no_page_links(client, make_pathway):
+    make_pathways(make_pathway, 24)
+    assert not read_page(client.get(CATALOGUE)).find("nav", class_="pagination")
+
+
+def test_page_links_keep_the_search_and_filters(client, make_pathway):
+    make_pathways(make_pathway, 26, difficulty="Moderate")
+    make_pathway(title="Pathway 999", difficulty="Hard")
+    page = read_page(client.get(CATALOGUE, {"q": "pathway", "difficulty": "Moderate"}))
+    assert page.find(id="results-heading").text == "26 pathways found"
+    following = page.find("nav", class_="pagination").find("a", rel="next")
+    assert following.attrs["href"] == CATALOGUE + "?q=pathway&difficulty=Moderate&page=2#results"
+    second = client.get(following.attrs["href"].removesuffix("#results"))
+    assert len(titles_listed(second)) == 2
+    # A new search (as the form sends it, with no page) starts on the first page.
+    assert len(titles_listed(client.get(CATALOGUE, {"q": "pathway"}, headers=HTMX))) == 24
+
+
+def test_the_first_pages_address_has_no_number(client, make_pathway):
+    make_pathways(make_pathway, 25)
+    response = client.get(CATALOGUE + "?q=pathway&page=1")
+    assert (response.status_code, response["Location"]) == (302, CATALOGUE + "?q=pathway")
+
+
+@pytest.mark.parametrize("number", ["3", "99", "0", "-1", "two", "1e3"])
+def test_a_page_number_out_of_range_shows_the_nearest_page(client, make_pathway, number):
+    pathways = make_pathways(make_pathway, 25)
+    response = client.get(CATALOGUE, {"page": number})
+    assert response.status_code == 200
+    shown = titles_listed(response)
+    assert shown in ([p.title for p in pathways[:24]], [pathways[24].title])

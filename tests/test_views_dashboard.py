@@ -1,6 +1,6 @@
 """The learner's dashboard: this week's plan and progress for every pathway they follow.
 
-(What dashboard_for reads, and in how many queries, is in test_selectors.py.)"""
+(What dashboard_for reads is in test_selectors.py; the page's queries, in test_query_counts_dashboard.py.)"""
 
 from datetime import timedelta
 
@@ -224,19 +224,3 @@ def test_dashboard_shows_each_pathway_followed_and_the_ones_left(
     left_list = page.find("section", class_="left-pathways")
     assert left_list.find("h2").text == "Pathways you left"
     assert [a.text for a in left_list.find_all("a")] == [name_read(left.pathway)]
-
-
-def test_dashboard_queries_do_not_grow_with_enrolments(
-    client, make_learner, make_pathway, make_enrolment, django_assert_max_num_queries
-):
-    learner = make_learner()
-    client.force_login(learner)
-    first = make_enrolment(user=learner, pathway=make_pathway(phases=[(2, 2)]))
-    tick(first, all_tasks(first.pathway)[0])
-    with django_assert_max_num_queries(14) as one:
-        dashboard(client)
-    for shape in ([(3, 2), (2, 1), (None, 1)], [(4, 6), (4, 6), (None, 3)]):
-        make_enrolment(user=learner, pathway=make_pathway(phases=shape, action_items={"this_week": 2}))
-    with django_assert_max_num_queries(len(one.captured_queries)) as three:
-        assert len(dashboard(client).find_all("article", class_="enrolment")) == 3
-    assert len(three.captured_queries) == len(one.captured_queries)

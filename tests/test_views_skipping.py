@@ -158,5 +158,6 @@ def test_pause_and_resume_say_a_completed_pathway_has_nothing_to_pause(learner_c
         assert enrolment.is_completed
     messages = [str(m) for m in response.wsgi_request._messages]
     assert messages == [
-        f"You completed “{pathway.short_title}”: there is nothing to {action}." for action in ("pause", "resume")
+        f"You completed “{pathway.short_title}”: there is nothing to {action}."
+        for action in ("pause", "resume")
     ]

@@ -92,6 +92,30 @@ def test_htmx_tick_answers_with_the_row_and_everything_that_changed(
     assert TaskCompletion.objects.filter(enrolment=enrolment, task=task).count() == 1
 
 
+def test_a_tick_on_the_dashboard_brings_this_weeks_summary_along(
+    learner_client, learner, make_pathway, make_enrolment
+):
+    today = timezone.now().date()
+    week_one = today - timedelta(days=today.weekday())  # learner's plan weeks start on Mondays
+    first = make_enrolment(user=learner, pathway=make_pathway(phases=[(2, 4)]), start_date=week_one)
+    make_enrolment(user=learner, pathway=make_pathway(phases=[(1, 1)]), start_date=week_one)
+    summary = read_page(learner_client.get(DASHBOARD)).find(id="week-summary")
+    assert summary.text == "3 to do this week across 2 pathways."
+    task = all_tasks(first.pathway)[0]
+
+    page = read_page(learner_client.post(tick_url(first, task), {"done": TICK}, headers=HTMX))
+    summary = page.find(id="week-summary")
+    assert summary.text == "2 to do this week across 2 pathways."
+    assert summary.attrs["hx-swap-oob"] == "true"  # in place of the one on the page
+    # From the pathway page, which has no summary, the answer has none either.
+    on_pathway_page = {
+        "HX-Request": "true",
+        "HX-Current-URL": f"http://testserver{first.pathway.get_absolute_url()}",
+    }
+    page = read_page(learner_client.post(tick_url(first, task), {"done": "false"}, headers=on_pathway_page))
+    assert page.find(id="week-summary") is None and not is_checked(checkboxes(page)[task.text])
+
+
 def test_ticking_sets_a_state_so_repeats_cannot_undo_it(learner_client, enrolment, task):
     learner_client.post(tick_url(enrolment, task), {"done": TICK}, headers=HTMX)
     first = TaskCompletion.objects.get()

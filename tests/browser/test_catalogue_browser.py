@@ -12,6 +12,8 @@ from playwright.sync_api import expect
 from careers import selectors
 from careers.models import Pathway
 from tests.browser.conftest import PHONE
+from tests.browser.test_accessibility import blocking_violations
+from tests.factories import make_pathway
 from tests.pages import name_read
 
 SEARCH = "speech"
@@ -324,4 +326,38 @@ def test_a_wide_screen_shows_the_menu_and_the_filters_unfolded(page, browser_pro
     page.get_by_role("searchbox", name="Search").focus()
     page.keyboard.press("Tab")  # from the search box straight to the first filter
     expect(page.get_by_label("Your role now")).to_be_focused()
+    browser_problems.assert_none()
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_pages_of_results_by_keyboard_and_back_to_a_search(new_page, browser_problems, device):
+    for n in range(27):  # 30 with the seed pathways: two pages
+        make_pathway(title=f"Zz pathway {n:02d}", from_role="", to_role="", phases=[(2, 1)])
+    page = new_page(device, **(PHONE if device == "phone" else {}))
+    page.goto("/pathways/")
+    results = page.locator("#results")
+    expect(results.get_by_role("heading", level=2)).to_have_text("30 pathways")
+    expect(results.locator(".pathway-card")).to_have_count(24)
+    pages = page.get_by_role("navigation", name="Pages of pathways")
+    expect(pages.get_by_role("link", name="Page 1")).to_have_attribute("aria-current", "page")
+    assert blocking_violations(page) == []
+
+    following = pages.get_by_role("link", name="Next page")
+    following.focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/pathways/\?page=2#results$"))
+    expect(results.locator(".pathway-card")).to_have_count(6)
+    expect(results.get_by_role("heading", level=2)).to_be_in_viewport()
+    expect(pages.get_by_role("link", name="Page 2")).to_have_attribute("aria-current", "page")
+    expect(pages.get_by_role("link", name="Previous page")).to_be_visible()
+    assert_assets_loaded(page)
+    assert blocking_violations(page) == []
+
+    # A search from the second page starts on the first page of what it finds.
+    search = page.get_by_role("searchbox", name="Search")
+    with page.expect_response(lambda r: "q=zz" in r.url and r.request.headers.get("hx-request")):
+        search.fill("zz")
+    expect(results.get_by_role("heading", level=2)).to_have_text("27 pathways found")
+    expect(results.locator(".pathway-card")).to_have_count(24)
+    expect(page).to_have_url(re.compile(r"/pathways/\?q=zz$"))
     browser_problems.assert_none()

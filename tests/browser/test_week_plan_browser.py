@@ -157,10 +157,12 @@ def test_a_tick_refused_in_another_tab_puts_the_box_back_and_says_why(new_page, 
 def test_a_tick_that_cannot_reach_the_server_is_not_shown_as_saved(new_page, site, browser_problems):
     learner = make_learner("offline@example.com")
     enrolment = enrol(learner, SPEECH, weeks_ago=0)
-    item = selectors.enrolment_progress(enrolment.id, timezone.now()).plan.this_week[0]
+    this_week = selectors.enrolment_progress(enrolment.id, timezone.now()).plan.this_week
+    item = this_week[0]
 
     page = logged_in(new_page, site, learner)
     page.goto("/dashboard/")
+    expect(page.locator("#week-summary")).to_contain_text(f"{len(this_week)} to do this week")
     page.route(re.compile(r"/enrolments/\d+/tasks/\d+/$"), lambda route: route.abort("internetdisconnected"))
     box = page.get_by_label(item.text, exact=True)
     box.click()  # not check(): the box goes back at once
@@ -173,6 +175,7 @@ def test_a_tick_that_cannot_reach_the_server_is_not_shown_as_saved(new_page, sit
     expect(page.locator(f"form#task-{enrolment.id}-{item.id}")).to_have_class(re.compile("tick--done"))
     expect(box).to_be_checked()
     expect(page.locator("[data-plan-status]")).to_contain_text("Saved")
+    expect(page.locator("#week-summary")).to_contain_text(f"{len(this_week) - 1} to do this week")
     page.reload()
     done = card(page, enrolment).locator(".plan-list--done")
     expect(done.get_by_label(item.text, exact=True)).to_be_checked()

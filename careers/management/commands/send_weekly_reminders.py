@@ -56,16 +56,16 @@ class Command(BaseCommand):
         """The real run's plan (careers.reminders.plan) and content (careers.digest.digest_for),
         without claiming: a week already claimed or sent is left out, a failed one is listed."""
         count = 0
-        for planned in reminders.plan(at):
+        for planned in (planned for chunk in reminders.plan(at) for planned in chunk):
             week = planned.decision.send_week
             if week is None:
                 continue
-            taken = DigestLog.objects.filter(user=planned.user, week=week).exclude(
+            taken = DigestLog.objects.filter(user_id=planned.user_id, week=week).exclude(
                 state=DigestLog.State.FAILED
             )
             if taken.exists():
                 continue
-            found = digest.digest_for(user_id=planned.user.pk, now=at)
+            found = digest.digest_for(user_id=planned.user_id, now=at)
             if found is None:
                 continue
             count += 1
