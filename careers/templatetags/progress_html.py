@@ -175,17 +175,8 @@ def plan_item(context, item, progress):
     if late and not item.is_resolved:
         late_note = f'<span class="badge badge--late">Late · due week {item.week}</span>'
     ahead_note = f"<span>Planned for week {item.week}</span>" if item.is_ahead else ""
-    skip = _skip_controls(context, item, ticks, enrolment) if item.kind != schedule.HABIT else ""
-    return mark_safe(  # noqa: S308 (escaped)
-        f'\n<li class="plan-item plan-item--{item.kind}{" plan-item--late" if late else ""}">\n'
-        f"  {_tick_row(context, item, ticks, enrolment)}\n"
-        '  <p class="plan-item__meta">\n'
-        f"    {late_note}\n"
-        f"    {ahead_note}\n"
-        f"    {kind_note}\n"
-        "  </p>\n"
-        f"  {skip}\n"
-        "</li>\n"
+    return _plan_item(
+        context, item, ticks, enrolment, late, f"    {late_note}\n    {ahead_note}\n    {kind_note}"
     )
 
 
@@ -206,12 +197,18 @@ def roadmap_item(context, item, progress):
         starts = date_format(item.week_starts, "j M") if item.week_starts else ""
         this_week = " · this week" if item.state == schedule.DUE else ""
         when = f"<span>Week {item.week} · {starts}{this_week}</span>"
+    return _plan_item(context, item, ticks, enrolment, late, f"    {when}")
+
+
+def _plan_item(context, item, ticks, enrolment, late, meta):
+    """A plan row (its tick, its `meta` line, its skip controls) as an `<li>`, dashboard and roadmap
+    alike; `meta` is escaped by the callers."""
     skip = _skip_controls(context, item, ticks, enrolment) if item.kind != schedule.HABIT else ""
     return mark_safe(  # noqa: S308 (escaped)
         f'\n<li class="plan-item plan-item--{item.kind}{" plan-item--late" if late else ""}">\n'
         f"  {_tick_row(context, item, ticks, enrolment)}\n"
         '  <p class="plan-item__meta">\n'
-        f"    {when}\n"
+        f"{meta}\n"
         "  </p>\n"
         f"  {skip}\n"
         "</li>\n"
