@@ -1,5 +1,5 @@
 """What the catalogue and the pathway page show every reader alike, rendered once and kept in
-Django's cache (Redis in production, shared by the web processes; each process's memory by default),
+Django's "pages" cache (Redis in production, shared by the web processes; each process's memory by default),
 and their conditional GET (an ETag, and 304 when the browser already has the page).
 
 - `pathway_sections(page)`: the parts of the pathway page that are the same for every reader
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -65,6 +65,10 @@ def _release():
 RELEASE = _release()
 
 
+def _cache():
+    return caches["pages"]
+
+
 def _digest(*parts):
     return hashlib.blake2b(repr((RELEASE, *parts)).encode(), digest_size=16).hexdigest()
 
@@ -75,14 +79,14 @@ def pathway_sections(page):
     content version."""
     pathway = page.pathway
     key = f"pathway-sections:{_digest(pathway.pk, pathway.updated_at)}"
-    sections = cache.get(key)
+    sections = _cache().get(key)
     if sections is None:
         context = {"page": selectors.as_guide(page), "pathway": pathway, "progress": None, "following": False}
         sections = {
             name: render_to_string(f"careers/pathway_detail.html#{name}", context)
             for name in PATHWAY_SECTIONS
         }
-        cache.set(key, sections, TIMEOUT)
+        _cache().set(key, sections, TIMEOUT)
     return sections
 
 
@@ -91,11 +95,11 @@ def cached_parts(key, render, keep=True):
     HTML by name, with the answer's "status". Kept under `key` (which must hold the content
     version of what they show) when the status is 200, unless not to `keep`."""
     cache_key = f"parts:{_digest(key)}"
-    parts = cache.get(cache_key) if keep else None
+    parts = _cache().get(cache_key) if keep else None
     if parts is None:
         parts = render()
         if keep and parts["status"] == 200:
-            cache.set(cache_key, parts, TIMEOUT)
+            _cache().set(cache_key, parts, TIMEOUT)
     return parts
 
 
@@ -107,7 +111,7 @@ def anonymous_page(request, version, render, keep=True):
     """A signed-out reader's page: what every signed-out reader gets at its address, for `version`
     (a tuple saying which content it shows), rendered by `render()` (an HttpResponse) when not
     kept. Only 200 answers are kept, and only addresses to `keep` (a few per pathway: not every
-    search ever typed, which would push out the rate limits' counts kept in the same cache). A
+    search ever typed, which would push out the other pages). A
     request with a message waiting (shown once) is rendered."""
     if _message_waiting(request):
         return render()
@@ -117,7 +121,7 @@ def anonymous_page(request, version, render, keep=True):
         not_modified["ETag"] = etag
         return not_modified
     key = f"page:{etag}"
-    html = cache.get(key) if keep else None
+    html = _cache().get(key) if keep else None
     if html is not None:
         response = HttpResponse(html)
     else:
@@ -125,7 +129,7 @@ def anonymous_page(request, version, render, keep=True):
         if response.status_code != 200:
             return response
         if keep:
-            cache.set(key, response.content.decode(), TIMEOUT)
+            _cache().set(key, response.content.decode(), TIMEOUT)
     response["ETag"] = etag
     return response
 

@@ -61,7 +61,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "config.csp.CSPMiddleware",  # django-csp's, with the policy built once (config/csp.py)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -228,7 +228,24 @@ CACHES = {
         }
         if _CACHE_REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    # Rendered pages and page parts (careers/page_cache.py), apart from the rate-limit counts above:
+    # a burst of pages never pushes a count out. Same Redis when there is one; else each process's
+    # memory, with room for a few pages per pathway.
+    "pages": (
+        {
+            "BACKEND": "config.cache.FailOpenRedisCache",
+            "LOCATION": _CACHE_REDIS_URL,
+            "KEY_PREFIX": "pages",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+        if _CACHE_REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "pages",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    ),
 }
 # Sessions are read from the cache (the database only on a miss; written to both) when the cache is
 # Redis, shared by every web process: a per-process cache would let one process keep a session that

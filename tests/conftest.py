@@ -13,13 +13,15 @@ from tests import factories
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache: allauth counts log-in and sign-up attempts there, so
-    one test's attempts must not rate-limit the next."""
-    from django.core.cache import cache
+    """Each test starts with empty caches: allauth counts log-in and sign-up attempts there, so
+    one test's attempts must not rate-limit the next, and no page is kept from another test."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture

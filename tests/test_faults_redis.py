@@ -39,15 +39,14 @@ DASHBOARD_URL = "/dashboard/"
 
 @pytest.fixture
 def redis_cache(throwaway_redis):
-    """The default cache on a redis-server of this test's own, configured as in production, and
-    sessions read through it."""
-    caches = {
-        "default": {
-            "BACKEND": "config.cache.FailOpenRedisCache",
-            "LOCATION": throwaway_redis.url,
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
+    """The default and pages caches on a redis-server of this test's own, configured as in
+    production, and sessions read through it."""
+    redis = {
+        "BACKEND": "config.cache.FailOpenRedisCache",
+        "LOCATION": throwaway_redis.url,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
+    caches = {"default": redis, "pages": {**redis, "KEY_PREFIX": "pages"}}
     with override_settings(CACHES=caches, SESSION_ENGINE="django.contrib.sessions.backends.cached_db"):
         yield throwaway_redis
 

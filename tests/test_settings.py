@@ -236,6 +236,17 @@ def test_pages_refuse_browser_features_and_cross_origin_openers(client):
     assert response["Referrer-Policy"] == "same-origin"
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/pathways/", "/pathways/no-such-pathway/"])
+def test_every_answer_allows_only_the_sites_own_scripts_styles_and_forms(client, path):
+    for _ in range(2):  # the second answer, from the page cache, too
+        response = client.get(path)
+        policy = dict(item.strip().split(" ", 1) for item in response["Content-Security-Policy"].split(";"))
+
+        assert policy["script-src"] == policy["style-src"] == policy["form-action"] == "'self'"
+        assert policy["object-src"] == policy["frame-ancestors"] == "'none'"
+
+
 # --- error reporting ------------------------------------------------------------------------------
 
 
