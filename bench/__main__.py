@@ -1,6 +1,6 @@
 """`make bench` (`python -m bench`): how fast the app serves and sends, next to Django's own floor.
 
-1. Starts a private PostgreSQL (the test suite's, tests/plugins/postgresql.py) and collects the static
+1. Starts a private PostgreSQL and Redis (the test suite's, tests/plugins/) and collects the static
    files into a temp dir. Serves the floor (bench/floor/: one view, no middleware, no database) and
    the app with gunicorn, 2 sync workers each, DEBUG off.
 2. Loads the seed pathways and a synthetic load (bench/load.py: 200 pathways of 10 to 200 tasks,
@@ -8,8 +8,9 @@
 3. Drives, with wrk on loopback, the catalogue, a pathway page (visitor and enrolled learner), the
    dashboard of a learner on three pathways and the tick POST, each right after the floor, for
    each round; a page's ratio is its requests/s over the floor's, the median over the rounds.
+   On PostgreSQL the app runs as in production, with Redis as its cache (sessions, rendered pages).
 4. Measures the weekly send (bench/send.py) on PostgreSQL, then stops it, and measures the pages
-   again on SQLite, the embedded default, with the same data.
+   again on SQLite with no Redis, as `make run` serves them, with the same data.
 5. Prints one table and writes it as JSON to var/bench/ (report.py: the goals of issue 12 beside
    each ratio).
 
@@ -102,12 +103,12 @@ def main(argv=None):
             floor = stack.enter_context(
                 Gunicorn("floor", "bench.floor.wsgi", _floor_env, workdir, ready_path="/")
             )
-            with _postgresql() as server:
+            with _postgresql() as server, _redis(workdir) as redis_url:
                 results["run"]["postgresql"] = server.bindir.parent.name
                 base = f"postgres://postgres@{server.host}:{server.port}"
-                targets = _prepare_postgresql(base, static_root, args.learners)
+                targets = _prepare_postgresql(base, static_root, args.learners, redis_url)
                 results["pages"]["postgresql"] = _measure_pages(
-                    "PostgreSQL", f"{base}/careers", targets, floor, static_root, workdir, args
+                    "PostgreSQL", f"{base}/careers", targets, floor, static_root, workdir, args, redis_url
                 )
                 if not args.skip_send:
                     _say(f"weekly send at {', '.join(f'{n:,}' for n in args.send_sizes)} learners")
@@ -159,7 +160,25 @@ def _postgresql():
         _stop(server)
 
 
-def _prepare_postgresql(base, static_root, learners):
+@contextmanager
+def _redis(workdir):
+    """The test suite's throwaway redis-server (keeping nothing on disk); yields its URL."""
+    import pytest
+
+    from tests.plugins.celery_worker import _start_redis
+
+    _say("starting Redis")
+    try:
+        server = _start_redis(workdir)
+    except pytest.fail.Exception as error:
+        raise Broken(f"Redis: {error}") from None
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def _prepare_postgresql(base, static_root, learners, redis_url):
     import psycopg
 
     def sql(statement, database="postgres"):
@@ -173,15 +192,23 @@ def _prepare_postgresql(base, static_root, learners):
         # and creates learners of its own.
         sql(f"CREATE DATABASE {SEND_DATABASE} TEMPLATE careers")
 
-    targets = _prepare(f"{base}/careers", static_root, learners, label="PostgreSQL", after_seed=copy_for_send)
+    targets = _prepare(
+        f"{base}/careers",
+        static_root,
+        learners,
+        label="PostgreSQL",
+        after_seed=copy_for_send,
+        redis_url=redis_url,
+    )
     # Planner statistics as autovacuum would soon gather them, so they do not change mid-run.
     sql("VACUUM ANALYZE", database="careers")
     return targets
 
 
-def _prepare(database_url, static_root, learners, *, label, after_seed=None):
-    """Migrate, load the seed pathways and the synthetic load; returns bench/load.py's targets."""
-    env = _app_env(static_root, database_url)
+def _prepare(database_url, static_root, learners, *, label, after_seed=None, redis_url=""):
+    """Migrate, load the seed pathways and the synthetic load; returns bench/load.py's targets (with
+    the queries per page as the app served with `redis_url` makes them)."""
+    env = _app_env(static_root, database_url, redis_url=redis_url)
     _say(f"{label}: migrating and loading the seed pathways")
     _child([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], env)
     _child([sys.executable, "manage.py", "loaddata", "fixtures/pathways.json", "-v0"], env)
@@ -191,11 +218,16 @@ def _prepare(database_url, static_root, learners, *, label, after_seed=None):
     return _child_json([sys.executable, "-m", "bench.load", "--learners", str(learners)], env)
 
 
-def _app_env(static_root, database_url="sqlite:///:memory:", port=8000):
-    """The app's environment: production-like (DEBUG off), on loopback, no sign-in rate limits."""
+def _app_env(static_root, database_url="sqlite:///:memory:", port=8000, redis_url=""):
+    """The app's environment: production-like (DEBUG off; Redis as the cache when `redis_url`), on
+    loopback, no sign-in rate limits."""
     site = f"http://127.0.0.1:{port}"
+    # Not a Redis (or broker) of the environment's: the bench's own, or none.
+    inherited = {
+        name: value for name, value in os.environ.items() if name not in ("REDIS_URL", "CELERY_BROKER_URL")
+    }
     return {
-        **os.environ,
+        **inherited,
         "PYTHON_DOTENV_DISABLED": "1",  # not the laptop's .env
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "BENCH_STATIC_ROOT": str(static_root),
@@ -208,6 +240,7 @@ def _app_env(static_root, database_url="sqlite:///:memory:", port=8000):
         "SECURE_SSL_REDIRECT": "0",
         "ACCOUNT_RATE_LIMITS": "0",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        **({"REDIS_URL": redis_url} if redis_url else {}),
     }
 
 
@@ -232,8 +265,8 @@ def _child_json(command, env):
 # --- Pages ---------------------------------------------------------------------------------------
 
 
-def _measure_pages(label, database_url, targets, floor, static_root, workdir, args):
-    env_for = lambda port: _app_env(static_root, database_url, port)  # noqa: E731
+def _measure_pages(label, database_url, targets, floor, static_root, workdir, args, redis_url=""):
+    env_for = lambda port: _app_env(static_root, database_url, port, redis_url)  # noqa: E731
     _say(f"{label}: serving the app")
     with Gunicorn(f"app-{label.lower()}", "config.wsgi", env_for, workdir, ready_path="/healthz") as app:
         files = {}
@@ -277,6 +310,7 @@ def _measure_pages(label, database_url, targets, floor, static_root, workdir, ar
         }
     return {
         "label": label,
+        "cache": "Redis" if redis_url else "per-process memory",
         "pathway": targets["pathway"]["slug"],
         "load": targets["load"],
         "targets": measured,

@@ -71,7 +71,8 @@ def table(results):
     for database in results["pages"].values():
         load = database["load"]
         lines.append(
-            f"{database['label']} data: {load['pathways']} pathways ({load['synthetic_pathways']} synthetic, "
+            f"{database['label']} (cache: {database['cache']}) data: {load['pathways']} pathways "
+            f"({load['synthetic_pathways']} synthetic, "
             f"10–200 tasks), {load['learners']:,} learners, {load['enrolments']:,} enrolments, "
             f"{load['task_completions']:,} tasks done; measured pathway: {database['pathway']} "
             f"({load['seconds']:.0f}s to load)"

@@ -1,6 +1,9 @@
-"""What the catalogue and the pathway page show every reader alike, rendered once and kept in
-Django's "pages" cache (Redis in production, shared by the web processes; each process's memory by default),
-and their conditional GET (an ETag, and 304 when the browser already has the page).
+"""What the catalogue and the pathway page show every reader alike, rendered once and kept, and
+their conditional GET (an ETag, and 304 when the browser already has the page).
+
+Kept in two layers: Django's "pages" cache, each process's memory, in front of "pages_shared",
+Redis when there is one (production), where every web process finds what any of them rendered.
+An entry never changes under its key (below), so a copy in memory is never stale.
 
 - `pathway_sections(page)`: the parts of the pathway page that are the same for every reader
   (templates/careers/pathway_detail.html names them), once per content version
@@ -65,8 +68,21 @@ def _release():
 RELEASE = _release()
 
 
-def _cache():
-    return caches["pages"]
+def _kept(key):
+    """The entry under `key`: from this process's memory, else from the shared cache (then kept in
+    memory too); None when neither has it."""
+    value = caches["pages"].get(key)
+    if value is None and "pages_shared" in settings.CACHES:
+        value = caches["pages_shared"].get(key)
+        if value is not None:
+            caches["pages"].set(key, value, TIMEOUT)
+    return value
+
+
+def _keep(key, value):
+    caches["pages"].set(key, value, TIMEOUT)
+    if "pages_shared" in settings.CACHES:
+        caches["pages_shared"].set(key, value, TIMEOUT)
 
 
 def _digest(*parts):
@@ -79,14 +95,14 @@ def pathway_sections(page):
     content version."""
     pathway = page.pathway
     key = f"pathway-sections:{_digest(pathway.pk, pathway.updated_at)}"
-    sections = _cache().get(key)
+    sections = _kept(key)
     if sections is None:
         context = {"page": selectors.as_guide(page), "pathway": pathway, "progress": None, "following": False}
         sections = {
             name: render_to_string(f"careers/pathway_detail.html#{name}", context)
             for name in PATHWAY_SECTIONS
         }
-        _cache().set(key, sections, TIMEOUT)
+        _keep(key, sections)
     return sections
 
 
@@ -95,11 +111,11 @@ def cached_parts(key, render, keep=True):
     HTML by name, with the answer's "status". Kept under `key` (which must hold the content
     version of what they show) when the status is 200, unless not to `keep`."""
     cache_key = f"parts:{_digest(key)}"
-    parts = _cache().get(cache_key) if keep else None
+    parts = _kept(cache_key) if keep else None
     if parts is None:
         parts = render()
         if keep and parts["status"] == 200:
-            _cache().set(cache_key, parts, TIMEOUT)
+            _keep(cache_key, parts)
     return parts
 
 
@@ -121,7 +137,7 @@ def anonymous_page(request, version, render, keep=True):
         not_modified["ETag"] = etag
         return not_modified
     key = f"page:{etag}"
-    html = _cache().get(key) if keep else None
+    html = _kept(key) if keep else None
     if html is not None:
         response = HttpResponse(html)
     else:
@@ -129,7 +145,7 @@ def anonymous_page(request, version, render, keep=True):
         if response.status_code != 200:
             return response
         if keep:
-            _cache().set(key, response.content.decode(), TIMEOUT)
+            _keep(key, response.content.decode())
     response["ETag"] = etag
     return response
 

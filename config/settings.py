@@ -230,21 +230,27 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     ),
     # Rendered pages and page parts (careers/page_cache.py), apart from the rate-limit counts above:
-    # a burst of pages never pushes a count out. Same Redis when there is one; else each process's
-    # memory, with room for a few pages per pathway.
-    "pages": (
+    # a burst of pages never pushes a count out. In each process's memory, with room for a few pages
+    # per pathway: their keys hold the content version, so a copy never goes stale, and a page
+    # served from memory costs no round trip.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+    # Behind it, with Redis, the same entries shared by every web process: a page is rendered once
+    # for all of them.
+    **(
         {
-            "BACKEND": "config.cache.FailOpenRedisCache",
-            "LOCATION": _CACHE_REDIS_URL,
-            "KEY_PREFIX": "pages",
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            "pages_shared": {
+                "BACKEND": "config.cache.FailOpenRedisCache",
+                "LOCATION": _CACHE_REDIS_URL,
+                "KEY_PREFIX": "pages",
+                "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            }
         }
         if _CACHE_REDIS_URL
-        else {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "pages",
-            "OPTIONS": {"MAX_ENTRIES": 2000},
-        }
+        else {}
     ),
 }
 # Sessions are read from the cache (the database only on a miss; written to both) when the cache is

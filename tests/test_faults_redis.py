@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
@@ -46,7 +47,11 @@ def redis_cache(throwaway_redis):
         "LOCATION": throwaway_redis.url,
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
-    caches = {"default": redis, "pages": {**redis, "KEY_PREFIX": "pages"}}
+    caches = {
+        "default": redis,
+        "pages": settings.CACHES["pages"],
+        "pages_shared": {**redis, "KEY_PREFIX": "pages"},
+    }
     with override_settings(CACHES=caches, SESSION_ENGINE="django.contrib.sessions.backends.cached_db"):
         yield throwaway_redis
 

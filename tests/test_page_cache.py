@@ -4,10 +4,15 @@ when something did (an edit, the learner's tick); what one reader sees never rea
 signed-in page's form tokens are the reader's own), and a message waiting is shown, not a copy.
 (Every kind of edit showing at once is in test_content_version.py.)"""
 
+import uuid
+
 import pytest
-from django.test import Client
+from django.conf import settings
+from django.core.cache import caches
+from django.test import Client, override_settings
 from django.urls import reverse
 
+from careers import selectors
 from careers.models import Pathway, TaskCompletion
 from tests.factories import make_enrolment, make_learner, tick, timed_tasks
 from tests.pages import read_page
@@ -115,3 +120,39 @@ def test_the_catalogue_keeps_the_htmx_results_and_the_whole_page_apart(client, p
     # A browser holding the whole page is not sent 304 for the results alone, nor the reverse.
     assert again(client, CATALOGUE, client.get(CATALOGUE), **HTMX).status_code == 200
     assert again(client, CATALOGUE, results).status_code == 200
+
+
+@pytest.fixture
+def shared_pages(redis_server):
+    """Pages kept as in production: each process's memory in front of a Redis all processes share."""
+    shared = {
+        "BACKEND": "config.cache.FailOpenRedisCache",
+        "LOCATION": redis_server,
+        "KEY_PREFIX": f"pages-{uuid.uuid4().hex}",  # this test's own entries on the session's Redis
+    }
+    with override_settings(CACHES={**settings.CACHES, "pages_shared": shared}):
+        yield caches["pages"]
+
+
+def test_a_page_one_web_process_rendered_is_served_by_another_and_an_edit_shows_in_both(
+    client, pathway, shared_pages, django_assert_num_queries
+):
+    path = pathway.get_absolute_url()
+    rendered = client.get(path)
+    assert rendered.status_code == 200
+
+    def another_process():  # nothing of its own in memory: no page, no guide
+        shared_pages.clear()
+        selectors._pathway_content.cache_clear()  # the guide this process read
+
+    another_process()
+    with django_assert_num_queries(1):  # the content version; the page itself comes from Redis
+        served = client.get(path)
+    assert served.content == rendered.content
+
+    edited = Pathway.objects.get(pk=pathway.pk)
+    edited.title = "Renamed pathway"
+    edited.save()
+    assert read_page(client.get(path)).find("title").text.startswith("Renamed pathway")
+    another_process()
+    assert read_page(client.get(path)).find("title").text.startswith("Renamed pathway")
