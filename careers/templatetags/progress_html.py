@@ -1,4 +1,5 @@
-"""The learner's rows, meters and chart as HTML built in Python (templates/careers/_progress.html).
+"""The learner's rows, standing, controls, meters and chart as HTML built in Python
+(templates/careers/_progress.html).
 
 These are the hot parts of the dashboard, the pathway page and every tick's answer: a dashboard
 holds about a hundred rows, and the template engine spends about 0.4 ms on each (resolving and
@@ -7,27 +8,34 @@ The markup is the one the templates had; everything printed is escaped (`escape`
 do), and numbers are printed as they are, never localised (a grouping separator would break a
 coordinate or an id).
 
-Templates load them with `{% load progress_html %}`: `{% plan_item item progress %}` (a row of
-the dashboard's week), `{% roadmap_item item progress %}` (of the pathway page's roadmap),
-`{% tick_row item ticks enrolment %}` (a row's form, as a tick answers it), the meters and the chart.
+Templates load them with `{% load progress_html %}`: `{% plan_items items progress %}` (rows of
+the dashboard's week; `plan_item` one), `{% roadmap_items items progress %}` (of the pathway
+page's roadmap and action plan), `{% tick_row item ticks enrolment %}` (a row's form, as a tick
+answers it), `{% standing progress %}`, `{% enrolment_controls enrolment %}`, the meters, the chart,
+and the `day` filter (`date`, each day formatted once).
 """
 
+import datetime
 import html
 from functools import lru_cache
 
 from django import template
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from careers import schedule
 from careers.models import SkipReason
+from careers.templatetags.pathways import short_title_html
 
 register = template.Library()
 
-# Stand-ins reversed once per view; every row's path is the result with its own ids put back.
-_ENROLMENT_ID, _ITEM_ID = 1_000_000_001, 1_000_000_002
+# Stand-ins reversed once per view (the enrolment's id, then the item's); every path is the result
+# with its own ids put back.
+_STAND_INS = (1_000_000_001, 1_000_000_002)
 
 
 def escape(value):
@@ -37,15 +45,40 @@ def escape(value):
 
 
 @lru_cache(maxsize=64)
-def _path_pattern(url_name, urlconf, script_prefix):
-    path = reverse(url_name, urlconf=urlconf, args=[_ENROLMENT_ID, _ITEM_ID])
-    return path.replace(str(_ENROLMENT_ID), "{0}").replace(str(_ITEM_ID), "{1}")
+def _path_pattern(url_name, arity, urlconf, script_prefix):
+    path = reverse(url_name, urlconf=urlconf, args=_STAND_INS[:arity])
+    for index, stand_in in enumerate(_STAND_INS[:arity]):
+        path = path.replace(str(stand_in), f"{{{index}}}")
+    return path
+
+
+@lru_cache(maxsize=1024)
+def _formatted_day(day, format_string, language):
+    return date_format(day, format_string)
+
+
+def format_day(value, format_string):
+    """date_format(value, format_string), a day (a date) formatted once per process and language:
+    the pages print a few dozen days each, all from a few weeks, and Django's formatting of one goes
+    through its localisation machinery every time. A datetime (in the current time zone already) is
+    formatted as it is."""
+    if type(value) is datetime.date:
+        return _formatted_day(value, format_string, get_language())
+    return date_format(value, format_string)
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def day(value, format_string):
+    """The `date` filter (`{{ plan.week_starts|day:"j M" }}`), by `format_day`."""
+    if value in (None, ""):
+        return ""
+    return format_day(value, format_string)
 
 
 class _Forms:
-    """What every row's forms share in one render, worked out once: their hidden inputs (the CSRF
-    token, and `next`: where to go back without JavaScript, `next_url` or else this page), and the
-    URL configuration their addresses are reversed in."""
+    """What every form of one render shares, worked out once: their hidden inputs (the CSRF token,
+    and `next`: where to go back without JavaScript, for a row `next_url` or else this page), and
+    the URL configuration their addresses are reversed in."""
 
     def __init__(self, context):
         token = context.get("csrf_token")
@@ -54,7 +87,8 @@ class _Forms:
             if token and token != "NOTPROVIDED"  # as {% csrf_token %}: nothing without a token
             else ""
         )
-        self.next_path = escape(context.get("next_url") or context["request"].get_full_path())
+        self.page_path = escape(context["request"].get_full_path())
+        self.next_path = escape(context["next_url"]) if context.get("next_url") else self.page_path
         self._urls = (get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
 
     @classmethod
@@ -64,9 +98,9 @@ class _Forms:
             forms = context.render_context[cls] = cls(context)
         return forms
 
-    def path(self, url_name, enrolment_id, item_id):
-        """reverse(url_name, args=[enrolment_id, item_id]), each view reversed once per process."""
-        return _path_pattern(url_name, *self._urls).format(enrolment_id, item_id)
+    def path(self, url_name, *ids):
+        """reverse(url_name, args=ids), each view reversed once per process."""
+        return _path_pattern(url_name, len(ids), *self._urls).format(*ids)
 
 
 def _plural(count, suffix="s"):
@@ -181,6 +215,20 @@ def plan_item(context, item, progress):
 
 
 @register.simple_tag(takes_context=True)
+def plan_items(context, items, progress):
+    """The rows (`plan_item`) of `items`, a list of the dashboard's week plan."""
+    return mark_safe("".join([plan_item(context, item, progress) for item in items]))  # noqa: S308 (escaped)
+
+
+@register.simple_tag(takes_context=True)
+def roadmap_items(context, items, progress, horizon=None):
+    """The rows (`roadmap_item`) of `items`, a list of the pathway page's roadmap or action plan;
+    with `horizon` (a horizon's key), only the steps due over it."""
+    if horizon is not None:
+        items = [item for item in items if item.horizon.key == horizon]
+    return mark_safe("".join([roadmap_item(context, item, progress) for item in items]))  # noqa: S308 (escaped)
+
+
 def roadmap_item(context, item, progress):
     """A task, habit or step on the pathway page's roadmap: `item` is a schedule.PlanItem of
     `progress`, shown with the week it is planned for (and its first day), or as late."""
@@ -194,7 +242,7 @@ def roadmap_item(context, item, progress):
     elif late:
         when = f'<span class="badge badge--late">Late · due week {item.week}</span>'
     else:
-        starts = date_format(item.week_starts, "j M") if item.week_starts else ""
+        starts = format_day(item.week_starts, "j M") if item.week_starts else ""
         this_week = " · this week" if item.state == schedule.DUE else ""
         when = f"<span>Week {item.week} · {starts}{this_week}</span>"
     return _plan_item(context, item, ticks, enrolment, late, f"    {when}")
@@ -213,6 +261,119 @@ def _plan_item(context, item, ticks, enrolment, late, meta):
         f"  {skip}\n"
         "</li>\n"
     )
+
+
+# --- Standing and controls ------------------------------------------------------------------------
+
+
+@register.simple_tag
+def standing(progress, oob=False):
+    """Where the learner stands in `progress`: the plan's one-line status (always true), its week,
+    its finish (done, projected at their pace, or planned) and their streak."""
+    plan, enrolment = progress.plan, progress.enrolment
+    if plan.is_completed:
+        finish = ("Finished", plan.completed_on)
+    elif plan.projected_finish:
+        finish = ("Projected finish", plan.projected_finish)
+    elif plan.planned_finish:
+        finish = ("Planned finish", plan.planned_finish)
+    else:
+        finish = None
+    facts = [f"<div><dt>Week</dt><dd>{escape(plan.week_label)}</dd></div>"]
+    if finish:
+        facts.append(f"<div><dt>{finish[0]}</dt><dd>{format_day(finish[1], 'j M Y')}</dd></div>")
+    if plan.has_started:
+        weeks = plan.streak_weeks
+        facts.append(f"<div><dt>Streak</dt><dd>{weeks} week{_plural(weeks)}</dd></div>")
+    return mark_safe(  # noqa: S308 (escaped)
+        f'<div id="standing-{enrolment.id}" class="standing"{_oob(oob)}>\n'
+        f"  {_status(plan, enrolment)}\n"
+        '  <dl class="standing__facts">\n' + "".join(f"    {fact}\n" for fact in facts) + "  </dl>\n</div>\n"
+    )
+
+
+def _status(plan, enrolment):
+    if enrolment.is_left:
+        left_on = format_day(timezone.localtime(enrolment.left_at), "j F Y")
+        return f'<p class="standing__status">You left this pathway on {left_on}. Your ticks are kept.</p>'
+    if enrolment.is_completed or plan.is_completed:
+        planned = f" — planned {plan.total_weeks}" if plan.total_weeks else ""
+        return (
+            '<p class="standing__status standing__status--done">'
+            f"Finished in {plan.weeks_taken} week{_plural(plan.weeks_taken)}{planned}</p>"
+        )
+    if enrolment.is_paused:
+        since = format_day(timezone.localtime(enrolment.paused_at), "j F")
+        return (
+            '<p class="standing__status standing__status--paused">'
+            f"Paused since {since}: your plan waits for you.</p>"
+        )
+    if not plan.has_started:
+        days = plan.starts_in_days
+        starts_in = f" (in {days} day{_plural(days)})" if days else ""
+        return f'<p class="standing__status">Starts {format_day(plan.start_date, "l j F")}{starts_in}</p>'
+    if plan.in_head_start:
+        return '<p class="standing__status standing__status--ok">Head start</p>'
+    if plan.behind_by:
+        return (
+            '<p class="standing__status standing__status--behind">'
+            f"Behind by {plan.behind_by} task{_plural(plan.behind_by)}</p>"
+        )
+    if plan.ahead_by:
+        return (
+            '<p class="standing__status standing__status--ok">'
+            f"Ahead by {plan.ahead_by} task{_plural(plan.ahead_by)}</p>"
+        )
+    return '<p class="standing__status standing__status--ok">On track</p>'
+
+
+@register.simple_tag(takes_context=True)
+def enrolment_controls(context, enrolment, in_follow_panel=False):
+    """Pause or resume, and leave, for `enrolment`. Plain forms that post and redirect back; with
+    htmx they answer in place: the enclosing card (`#enrolment-<id>`, or `#follow` on the pathway
+    page when `in_follow_panel`) is swapped with its twin from the page the server redirects to, so
+    the reader keeps their place. static/app.js reads that page's message into the live region."""
+    forms = _Forms.of(context)
+    card = "#follow" if in_follow_panel else f"#enrolment-{enrolment.id}"
+    in_place = f'hx-target="{card}" hx-select="{card}" hx-swap="outerHTML"'
+    if not in_follow_panel:
+        in_place += ' hx-select-oob="#week-summary,#left-pathways"'
+    in_place += " data-in-place"
+    title = short_title_html(enrolment.pathway)
+    next_input = f'<input type="hidden" name="next" value="{forms.page_path}">'
+    pause_or_resume = ""
+    if enrolment.is_active or enrolment.is_paused:
+        if enrolment.is_active:
+            url_name, button, label = "careers:pause", "button button--secondary", "Pause"
+        else:
+            url_name, button, label = "careers:resume", "button", "Resume"
+        url = forms.path(url_name, enrolment.id)
+        pause_or_resume = (
+            f'\n<form class="inline-form" method="post" action="{url}" hx-post="{url}" {in_place}>\n'
+            f"  {forms.csrf_input}\n"
+            f"  {next_input}\n"
+            f'  <button class="{button}" type="submit" id="pause-resume-{enrolment.id}">'
+            f'{label}<span class="visually-hidden"> {title}</span></button>\n'
+            "</form>\n"
+        )
+    leave = ""
+    if not enrolment.is_left:
+        url = forms.path("careers:leave", enrolment.id)
+        leave = (
+            '\n<details class="leave-confirm">\n'
+            '  <summary class="button button--quiet">'
+            f'Leave<span class="visually-hidden"> {title}</span>…</summary>\n'
+            f'  <form class="leave-confirm__form" method="post" action="{url}" hx-post="{url}" {in_place}>\n'
+            f"    {forms.csrf_input}\n"
+            f"    {next_input}\n"
+            "    <p>You stop getting its weekly reminder and it leaves your dashboard. Your ticks are kept: "
+            "enrol again from its page to pick up where you left off.</p>\n"
+            '    <button class="button button--danger button--small" type="submit">'
+            f'Leave pathway<span class="visually-hidden"> {title}</span></button>\n'
+            "  </form>\n"
+            "</details>\n"
+        )
+    return mark_safe(f'<div class="controls">{pause_or_resume}{leave}</div>\n')  # noqa: S308 (escaped)
 
 
 # --- Meters ---------------------------------------------------------------------------------------
@@ -292,8 +453,8 @@ def phase_meters(progress):
         if p.weeks.is_empty:
             weeks = "Already done before you started"
         else:
-            until = f" – {date_format(p.last_day, 'j M')}" if p.last_day else " onwards"
-            weeks = f"{escape(p.weeks.label)} · {date_format(p.first_day, 'j M')}{until}"
+            until = f" – {format_day(p.last_day, 'j M')}" if p.last_day else " onwards"
+            weeks = f"{escape(p.weeks.label)} · {format_day(p.first_day, 'j M')}{until}"
         here = " · <strong>you are here</strong>" if p.is_current else ""
         items.append(
             f'\n  <li class="{"is-current" if p.is_current else ""}">\n'
