@@ -108,8 +108,7 @@ def feed_body(profile, version, now):
     key = f"careers.calendar:{profile.pk}:{version}"
     body = cache.get(key)
     if body is None:
-        shown = learner_enrolments(user_id=profile.user_id).exclude(status=Enrolment.Status.LEFT)
-        enrolments = list(shown)
+        enrolments = learner_enrolments(user_id=profile.user_id)  # those left are skipped
         body = build_calendar(profile, enrolments, now).to_ical()
         cache.set(key, body, CACHE_SECONDS)
     return body
@@ -122,12 +121,12 @@ def _plan_start(status, start_date, paused_at, paused_days, now):
     return Enrolment(start_date=start_date, paused_days=paused_days).plan_start_date
 
 
-# --- Building the calendar (no queries: enrolments come with their content prefetched) ------------
+# --- Building the calendar (no queries: enrolments come with their content read) -----------------
 
 
 def build_calendar(profile, enrolments, now):
     """The feed of `profile`'s learner: an icalendar Calendar of `enrolments` (those left are
-    skipped), whose content and ticks are prefetched (careers.selectors.learner_enrolments)."""
+    skipped), read with their content and ticks (careers.selectors.learner_enrolments)."""
     host = urlsplit(settings.SITE_URL).hostname or "localhost"
     calendar = Calendar.new(
         name="Career Pathways: your plan",

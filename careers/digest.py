@@ -172,7 +172,7 @@ class Digest:
 def digest_for(*, user_id, now):
     """The weekly digest of learner `user_id` at `now`, or None when no pathway is left to cover.
 
-    One query for the enrolments (with the learner and their profile) and one per kind of tick:
+    One query for the enrolments (with the learner and their profile) and one for all their ticks:
     constant, however many enrolments. The pathways' content is read once per content version
     and worker process (selectors.pathway_content), so a weekly send reads it once per pathway, not
     per learner. The links are signed without queries."""
@@ -210,16 +210,14 @@ def digest_for(*, user_id, now):
 
 
 def quiet_weeks(progress, now):
-    """Full weeks, at `now`, since the learner last ticked anything in this enrolment (its rows
-    prefetched), or since the plan's start when they never did."""
+    """Full weeks, at `now`, since the learner last ticked anything in this enrolment (read with
+    its rows), or since the plan's start when they never did."""
     enrolment = progress.enrolment
-    moments = [row.done_at for row in enrolment.task_completions.all()]
-    moments += [row.done_at for row in enrolment.action_item_completions.all()]
-    moments += [row.done_at for row in enrolment.habit_ticks.all()]
+    last = enrolment.learner_rows.last_at
     time_zone = enrolment.user.profile.time_zone
     since = progress.plan.start_date
-    if moments:
-        since = max(since, local_date(max(moments), time_zone))
+    if last is not None:
+        since = max(since, local_date(last, time_zone))
     return max(0, (local_date(now, time_zone) - since).days // 7)
 
 

@@ -12,6 +12,7 @@ the home page and suggestions; its page stays for the learners who follow it, wi
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 
+from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
@@ -24,7 +25,6 @@ from django.db.models import (
     Sum,
     Value,
     When,
-    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 
@@ -33,6 +33,7 @@ from careers import pace, recommendations, search
 from careers.charts import ProgressChart, progress_chart
 from careers.models import (
     ActionItem,
+    ActionItemCompletion,
     Enrolment,
     FaqEntry,
     HabitTick,
@@ -43,6 +44,7 @@ from careers.models import (
     SkillToLearn,
     SkipReason,
     Task,
+    TaskCompletion,
     TransferableSkill,
 )
 from careers.schedule import (
@@ -60,6 +62,8 @@ from careers.schedule import (
     week_plan,
     week_window,
 )
+
+User = get_user_model()
 
 CATALOGUE_PAGE_SIZE = 24  # pathways a catalogue page lists
 
@@ -330,53 +334,152 @@ class EnrolmentProgress:
         )
 
 
-# An enrolment's own rows the plan reads, prefetched with it: resolutions and habit ticks.
-_LEARNER_ROWS = (
-    "task_completions",
-    "action_item_completions",
-    Prefetch("habit_ticks", queryset=HabitTick.objects.order_by("done_at", "pk")),
+@dataclass(frozen=True)
+class LearnerRows:
+    """An enrolment's own rows its plan reads (`enrolment.learner_rows`, set by the selectors that
+    read enrolments): what the learner resolved in it and their habit ticks."""
+
+    tasks: list  # (task id, when, skip reason: "" when done)
+    action_items: list  # (action item id, when, skip reason: "" when done)
+    habits: list  # (task id, when), in time order
+
+    @property
+    def last_at(self):
+        """When the learner last ticked or skipped anything in the enrolment; None if never."""
+        return max((row[1] for row in (*self.tasks, *self.action_items, *self.habits)), default=None)
+
+
+# The learner's rows of a page's enrolments in one query, written by hand: through the ORM (three
+# prefetches, a model instance a row) they were a third of a signed-in pathway page's or a
+# dashboard's time, compiling the queries and building instances; running them is a fraction.
+# Plain SQL that PostgreSQL and SQLite both read; "{ids}" stands for the enrolments' ids.
+_LEARNER_ROWS_SQL = (
+    " UNION ALL ".join(
+        f"SELECT {meta.get_field('enrolment').column}, '{kind}', {meta.get_field(item).column}, "  # noqa: S608
+        f"{meta.get_field('done_at').column}, {reason}, {meta.pk.column} FROM {meta.db_table} "
+        f"WHERE {meta.get_field('enrolment').column} IN ({{ids}})"
+        for kind, meta, item, reason in (
+            ("task", TaskCompletion._meta, "task", "skip_reason"),
+            ("action", ActionItemCompletion._meta, "action_item", "skip_reason"),
+            ("habit", HabitTick._meta, "task", "''"),
+        )
+    )
+    + " ORDER BY 4, 6"  # by time: habit ticks in the order they were ticked
 )
 
 
-def _enrolments_with_content():
-    phases = Phase.objects.order_by("order").prefetch_related(
-        Prefetch("tasks", queryset=Task.objects.order_by("order"))
-    )
-    return Enrolment.objects.select_related("pathway", "user__profile").prefetch_related(
-        Prefetch("pathway__phases", queryset=phases),
-        Prefetch("pathway__action_items", queryset=ActionItem.objects.order_by("order")),
-        *_LEARNER_ROWS,
-    )
+def _with_rows(enrolments):
+    """`enrolments` (a list) with their LearnerRows as `learner_rows`, read in one query."""
+    rows = {enrolment.pk: LearnerRows([], [], []) for enrolment in enrolments}
+    if not rows:
+        return enrolments
+    done_at = TaskCompletion._meta.get_field("done_at")
+    # The backend's own conversions of the column (SQLite: text to an aware datetime; none else).
+    converters = connection.ops.get_db_converters(done_at.get_col(TaskCompletion._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(_LEARNER_ROWS_SQL.replace("{ids}", ", ".join(["%s"] * len(rows))), [*rows] * 3)
+        fetched = cursor.fetchall()
+    for enrolment_id, kind, item_id, when, skip_reason, _id in fetched:
+        for convert in converters:
+            when = convert(when, done_at, connection)
+        enrolment_rows = rows[enrolment_id]
+        if kind == "habit":
+            enrolment_rows.habits.append((item_id, when))
+        elif kind == "task":
+            enrolment_rows.tasks.append((item_id, when, skip_reason))
+        else:
+            enrolment_rows.action_items.append((item_id, when, skip_reason))
+    for enrolment in enrolments:
+        enrolment.learner_rows = rows[enrolment.pk]
+    return enrolments
+
+
+def _columns(model, alias):
+    return ", ".join(f"{alias}.{model_field.column}" for model_field in model._meta.concrete_fields)
+
+
+def _instance(model, values):
+    """The `model` instance whose concrete columns a hand-written query returned as `values`, with
+    the conversions the ORM makes (the backend's, as SQLite's text to datetimes, and the field's)."""
+    converted = [
+        _instance_value(model_field, value)
+        for model_field, value in zip(model._meta.concrete_fields, values, strict=True)
+    ]
+    return model.from_db(connection.alias, None, converted)
+
+
+def _instance_value(model_field, value):
+    """`value` of `model_field`'s column as the ORM would set it on an instance."""
+    column = model_field.get_col(model_field.model._meta.db_table)
+    for convert in (*connection.ops.get_db_converters(column), *column.get_db_converters(connection)):
+        value = convert(value, column, connection)
+    return value
+
+
+# The enrolments of the dashboard, a tick's answer and the digest, written by hand as the rows above:
+# with their pathway's content version and their learner with the profile.
+_ENROLMENTS_SQL = (
+    f"SELECT {_columns(Enrolment, 'e')}, p.updated_at, {_columns(User, 'u')}, {_columns(Profile, 'r')} "  # noqa: S608
+    f"FROM {Enrolment._meta.db_table} e "
+    f"JOIN {Pathway._meta.db_table} p ON p.id = e.pathway_id "
+    f"JOIN {User._meta.db_table} u ON u.id = e.user_id "
+    f"LEFT JOIN {Profile._meta.db_table} r ON r.user_id = e.user_id "
+    "WHERE {where} ORDER BY e.created_at, e.id"
+)
+
+
+def _learners_enrolments(where, params):
+    """The enrolments `where` (a condition on `e`, the enrolments, with `params`), oldest first,
+    with their learner and the learner's profile, each pathway's content from pathway_content()
+    (read once per process and content version) and their rows (_with_rows()): two queries once
+    the content is cached, however many enrolments."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ENROLMENTS_SQL.replace("{where}", where), params)
+        fetched = cursor.fetchall()
+    widths = [len(model._meta.concrete_fields) for model in (Enrolment, User, Profile)]
+    updated_at = Pathway._meta.get_field("updated_at")
+    users = {}
+    enrolments = []
+    for row in fetched:
+        enrolment = _instance(Enrolment, row[: widths[0]])
+        version = _instance_value(updated_at, row[widths[0]])
+        enrolment.pathway = pathway_content(enrolment.pathway_id, version).pathway
+        user_values = row[widths[0] + 1 : widths[0] + 1 + widths[1]]
+        if enrolment.user_id not in users:
+            users[enrolment.user_id] = _instance(User, user_values)
+            profile_values = row[widths[0] + 1 + widths[1] :]
+            if profile_values[0] is not None:
+                users[enrolment.user_id].profile = _instance(Profile, profile_values)
+        enrolment.user = users[enrolment.user_id]
+        enrolments.append(enrolment)
+    return _with_rows(enrolments)
 
 
 def learner_enrolments(*, user_id):
-    """The learner's enrolments, oldest first, with their pathways' content and their ticks
-    prefetched: a constant number of queries however many there are."""
-    return _enrolments_with_content().filter(user_id=user_id).order_by("created_at", "pk")
-
-
-def _enrolments_with_rows():
-    return Enrolment.objects.select_related("pathway", "user__profile").prefetch_related(*_LEARNER_ROWS)
-
-
-def _over_cached_content(enrolments):
-    """`enrolments` (with their pathway and rows) with each pathway's content from pathway_content():
-    read once per process and content version, so the dashboard and a tick's answer read only the
-    learner's own rows."""
-    enrolments = list(enrolments)
-    for enrolment in enrolments:
-        enrolment.pathway = pathway_content(enrolment.pathway_id, enrolment.pathway.updated_at).pathway
-    return enrolments
+    """The learner's enrolments, oldest first, with their pathways' content prefetched (not from
+    pathway_content(): a constant number of queries even for pathways not read before) and their
+    rows (_with_rows())."""
+    phases = Phase.objects.order_by("order").prefetch_related(
+        Prefetch("tasks", queryset=Task.objects.order_by("order"))
+    )
+    enrolments = (
+        Enrolment.objects.filter(user_id=user_id)
+        .select_related("pathway", "user__profile")
+        .prefetch_related(
+            Prefetch("pathway__phases", queryset=phases),
+            Prefetch("pathway__action_items", queryset=ActionItem.objects.order_by("order")),
+        )
+        .order_by("created_at", "pk")
+    )
+    return _with_rows(list(enrolments))
 
 
 def reminded_enrolments(*, user_id):
     """The learner's enrolments their weekly digest covers (active, reminders on), oldest first,
-    with their rows and each pathway's content as _over_cached_content() has them: four queries
-    once the content is cached, however many enrolments (careers.digest)."""
-    return _over_cached_content(
-        _enrolments_with_rows()
-        .filter(user_id=user_id, status=Enrolment.Status.ACTIVE, reminders_enabled=True)
-        .order_by("created_at", "pk")
+    as _learners_enrolments() reads them (careers.digest)."""
+    return _learners_enrolments(
+        "e.user_id = %s AND e.status = %s AND e.reminders_enabled = %s",
+        [user_id, Enrolment.Status.ACTIVE, True],
     )
 
 
@@ -406,47 +509,45 @@ def snapshot_of(enrolment, profile):
 
 
 def completions_of(enrolment, profile):
-    """What the learner resolved in an enrolment whose rows (_LEARNER_ROWS) are prefetched.
+    """What the learner resolved in an enrolment read with its rows (`learner_rows`).
 
     Tasks skipped as already done up to the start date (in the learner's time zone, from their
     `profile`) were done before the plan began (services.enrol records those marked on enrolling
     so): the schedule leaves them out of the plan's weeks."""
+    rows = enrolment.learner_rows
     habits = {}
-    for habit_tick in enrolment.habit_ticks.all():  # in time order
-        habits.setdefault(habit_tick.task_id, []).append(habit_tick.done_at)
-    tasks = list(enrolment.task_completions.all())
-    action_items = list(enrolment.action_item_completions.all())
+    for task_id, when in rows.habits:  # in time order
+        habits.setdefault(task_id, []).append(when)
     return Completions(
-        tasks={row.task_id: row.done_at for row in tasks if not row.skip_reason},
-        action_items={row.action_item_id: row.done_at for row in action_items if not row.skip_reason},
-        skipped_tasks={row.task_id: row.done_at for row in tasks if row.skip_reason},
-        skipped_action_items={row.action_item_id: row.done_at for row in action_items if row.skip_reason},
+        tasks={task_id: when for task_id, when, reason in rows.tasks if not reason},
+        action_items={item_id: when for item_id, when, reason in rows.action_items if not reason},
+        skipped_tasks={task_id: when for task_id, when, reason in rows.tasks if reason},
+        skipped_action_items={item_id: when for item_id, when, reason in rows.action_items if reason},
         habits={task_id: tuple(moments) for task_id, moments in habits.items()},
         before_start=frozenset(
-            row.task_id
-            for row in tasks
-            if row.skip_reason == SkipReason.ALREADY_DONE
-            and local_date(row.done_at, profile.time_zone) <= enrolment.start_date
+            task_id
+            for task_id, when, reason in rows.tasks
+            if reason == SkipReason.ALREADY_DONE
+            and local_date(when, profile.time_zone) <= enrolment.start_date
         ),
     )
 
 
 def enrolment_state(enrolment):
-    """Everything of an enrolment (its rows prefetched as _LEARNER_ROWS) that its plan and its pages
+    """Everything of an enrolment (read with its rows, `learner_rows`) that its plan and its pages
     read: its fields, and each resolution and habit tick with its time and reason. Equal states make
     equal plans at the same moment (an ETag's part)."""
+    rows = enrolment.learner_rows
     return (
         tuple(getattr(enrolment, field.attname) for field in Enrolment._meta.concrete_fields),
-        sorted((row.task_id, row.done_at, row.skip_reason) for row in enrolment.task_completions.all()),
-        sorted(
-            (row.action_item_id, row.done_at, row.skip_reason)
-            for row in enrolment.action_item_completions.all()
-        ),
-        [(row.task_id, row.done_at) for row in enrolment.habit_ticks.all()],
+        sorted(rows.tasks),
+        sorted(rows.action_items),
+        rows.habits,
     )
 
 
 def progress_of(enrolment, profile, now):
+    rows = enrolment.learner_rows
     completions = completions_of(enrolment, profile)
     plan = week_plan(snapshot_of(enrolment, profile), completions, now)
     timed_tasks = sum(phase.total for phase in plan.phases if phase.weeks.last is not None)
@@ -457,14 +558,8 @@ def progress_of(enrolment, profile, now):
         chart=progress_chart(plan.chart, timed_tasks),
         done_tasks=frozenset(completions.tasks),
         done_action_items=frozenset(completions.action_items),
-        skipped_tasks={
-            row.task_id: row.skip_reason for row in enrolment.task_completions.all() if row.skip_reason
-        },
-        skipped_action_items={
-            row.action_item_id: row.skip_reason
-            for row in enrolment.action_item_completions.all()
-            if row.skip_reason
-        },
+        skipped_tasks={task_id: reason for task_id, _when, reason in rows.tasks if reason},
+        skipped_action_items={item_id: reason for item_id, _when, reason in rows.action_items if reason},
         habits_done=frozenset(
             task_id
             for task_id, moments in completions.habits.items()
@@ -516,7 +611,7 @@ def dashboard_for(user, now, *, with_suggestions=True):
     """Every pathway `user` follows, with its week plan at `now`, in a constant number of queries
     once the pathways' content is cached (pathway_content()); without the suggestions, which a tick's
     answer does not show, in as many as enrolment_progress()."""
-    enrolments = _over_cached_content(_enrolments_with_rows().filter(user=user).order_by("created_at", "pk"))
+    enrolments = _learners_enrolments("e.user_id = %s", [user.pk])
     profile = enrolments[0].user.profile if enrolments else user.profile  # read with the enrolments
     completed = sorted(
         (e for e in enrolments if e.is_completed), key=lambda e: (e.completed_at, e.pk), reverse=True
@@ -758,10 +853,15 @@ def _pathway_content(pathway_id, version):
 
 def pathway_page(slug, user, now, *, version=None):
     """The pathway page of `slug` for `user` (maybe anonymous) at `now`, or None when there is no
-    such pathway. A constant number of queries, however long the pathway: one for its version
-    (none when `version`, pathway_version()'s answer, is given), the guide from pathway_content(),
-    and for a learner their enrolment and its rows."""
-    version = version or pathway_version(slug)
+    such pathway. A constant number of queries, however long the pathway: for a visitor one for its
+    version (none when `version`, pathway_version()'s answer, is given), for a learner one for its
+    version with their profile and enrolment, and the enrolment's rows; the guide from
+    pathway_content()."""
+    enrolment = None
+    if user.is_authenticated:
+        version, enrolment = _version_for_learner(slug, user)
+    else:
+        version = version or pathway_version(slug)
     if version is None:
         return None
     try:
@@ -769,7 +869,10 @@ def pathway_page(slug, user, now, *, version=None):
     except Pathway.DoesNotExist:  # deleted since its version was read
         return None
     pathway = content.pathway
-    progress = _progress_in(user, pathway, now) if user.is_authenticated else None
+    progress = None
+    if enrolment is not None:
+        enrolment.pathway = pathway
+        progress = progress_of(_with_rows([enrolment])[0], user.profile, now)
     phase_progress = {p.phase.id: p for p in progress.plan.phases} if progress else {}
     phase_list = [phase for phase, _tasks, _resources in content.phases]
     plan_items = {}
@@ -823,32 +926,47 @@ def as_guide(page):
     )
 
 
-def _progress_in(user, pathway, now):
-    """The learner's enrolment in `pathway` (its content prefetched) with its progress, or None."""
-    enrolment = (
-        Enrolment.objects.filter(user=user, pathway=pathway)
-        .select_related("user__profile")
-        .prefetch_related(*_LEARNER_ROWS)
-        .first()
-    )
-    if enrolment is None:
-        return None
-    enrolment.pathway = pathway
-    user.profile = enrolment.user.profile  # read with the enrolment: the page asks `user` for it too
-    return progress_of(enrolment, user.profile, now)
+# A signed-in pathway page's first read, written by hand as the rows above (through the ORM, the
+# enrolment's query took longer to build than its page took to read the learner's rows).
+_VERSION_FOR_LEARNER_SQL = (
+    f"SELECT p.id, p.updated_at, {_columns(Profile, 'r')}, {_columns(Enrolment, 'e')} "  # noqa: S608
+    f"FROM {Pathway._meta.db_table} p "
+    f"LEFT JOIN {Profile._meta.db_table} r ON r.user_id = %s "
+    f"LEFT JOIN {Enrolment._meta.db_table} e ON e.pathway_id = p.id AND e.user_id = %s "
+    "WHERE p.slug = %s"
+)
+
+
+def _version_for_learner(slug, user):
+    """(pathway_version(slug), the learner's enrolment in it or None), in one query that also reads
+    `user`'s profile (the page asks `user` for it); (None, None) when there is no such pathway."""
+    with connection.cursor() as cursor:
+        cursor.execute(_VERSION_FOR_LEARNER_SQL, [user.pk, user.pk, slug])
+        row = cursor.fetchone()
+    if row is None:
+        return None, None
+    profile_width = len(Profile._meta.concrete_fields)
+    profile_values, enrolment_values = row[2 : 2 + profile_width], row[2 + profile_width :]
+    if profile_values[0] is not None:
+        user.profile = _instance(Profile, profile_values)
+    enrolment = None
+    if enrolment_values[0] is not None:
+        enrolment = _instance(Enrolment, enrolment_values)
+        enrolment.user = user
+    return row[:2], enrolment
 
 
 def enrolment_progress(enrolment_id, now):
     """Progress of one enrolment (after a tick, say), read from the database."""
-    (enrolment,) = _over_cached_content([_enrolments_with_rows().get(pk=enrolment_id)])
+    (enrolment,) = _learners_enrolments("e.id = %s", [enrolment_id])
     return progress_of(enrolment, enrolment.user.profile, now)
 
 
 def progress_after_write(enrolment, now):
     """Progress of `enrolment` as a view that just wrote to it holds it: read with its pathway and
     its learner's profile, its state kept true by careers.services. Only its rows are read."""
-    prefetch_related_objects([enrolment], *_LEARNER_ROWS)
-    (enrolment,) = _over_cached_content([enrolment])
+    _with_rows([enrolment])
+    enrolment.pathway = pathway_content(enrolment.pathway_id, enrolment.pathway.updated_at).pathway
     return progress_of(enrolment, enrolment.user.profile, now)
 
 

@@ -130,13 +130,15 @@ def pathway_detail(request, slug):
 
 
 def _pathway_page(request, slug, enrol_form=None, pace_form=None, status=200):
-    version = selectors.pathway_version(slug)
-    if version is None:
-        raise Http404("No such pathway.")
+    version = None
+    if not request.user.is_authenticated:  # a learner's page reads the version with their enrolment
+        version = selectors.pathway_version(slug)
+        if version is None:
+            raise Http404("No such pathway.")
 
     def read_page():
         page = selectors.pathway_page(slug, request.user, timezone.now(), version=version)
-        if page is None:  # deleted since
+        if page is None:  # none, or deleted since its version was read
             raise Http404("No such pathway.")
         return page
 

@@ -81,7 +81,7 @@ def test_the_pathway_page_reads_as_much_for_200_tasks_as_for_10_for_a_learner(
     assert counts[0] == counts[1]
     first, later = counts[1]
     assert later < first  # the guide is read once per content version
-    assert later <= 7  # session, user, version, enrolment (with the profile), its three kinds of ticks
+    assert later <= 4  # session, user, version (with the enrolment and profile), the enrolment's ticks
 
 
 def test_the_pathway_page_reads_as_much_for_200_tasks_as_for_10_for_a_learner_not_enrolled(
