@@ -14,7 +14,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, FilteredRelation, Max, OuterRef, Q
 from django.utils import timezone
 
 from careers import reminders
@@ -274,36 +274,55 @@ def _resolve(model, *, enrolment, field_name, item, reason, now):
         lookup = {"enrolment": locked, field_name: item}
         if reason is None:
             changed = model.objects.filter(**lookup).delete()[0] > 0
+            complete = False  # a timed task no longer resolved leaves the pathway incomplete
         else:
-            changed = _put(model, lookup, reason, now)
-        if changed and model is TaskCompletion:
-            # A timed task no longer resolved leaves the pathway incomplete, whatever the others say.
-            incomplete = reason is None and not item.phase.is_ongoing
-            update_completion(enrolment=locked, now=now, complete=False if incomplete else None)
+            if model is TaskCompletion:
+                current, complete = _task_resolution(locked, item)
+            else:
+                current = model.objects.filter(**lookup).values_list("skip_reason", flat=True).first()
+            changed = _put(model, lookup, reason, now, current)
+        # Only the tasks of timed phases count towards completion.
+        if changed and model is TaskCompletion and not item.phase.is_ongoing:
+            update_completion(enrolment=locked, now=now, complete=complete)
     # The caller's instance tells the truth afterwards (a tick's answer is read from it).
     for field in Enrolment._meta.concrete_fields:
         setattr(enrolment, field.attname, getattr(locked, field.attname))
 
 
-def _put(model, lookup, reason, now):
-    """Store `reason` for the item; True when something changed. A repeat changes nothing (the
-    first time is kept); a change of resolution is stamped `now`. Called with the enrolment locked
-    (_resolve), so no other tick of it writes meanwhile; a row another writer slipped in is
-    overwritten (an upsert), never an IntegrityError."""
-    row = model.objects.filter(**lookup).first()
-    if row is None:
+def _task_resolution(enrolment, task):
+    """The resolution `task` (one of the pathway's) has in `enrolment` (None: open, "": done, else a
+    skip reason), and whether the pathway is complete once it is resolved, as is_complete() counts:
+    one query, made with the enrolment locked, so no other tick of it changes either meanwhile."""
+    timed = Q(archived_at__isnull=True, phase__duration_weeks__isnull=False)
+    this = Q(pk=task.pk)
+    counts = (
+        Task.all_objects.filter(phase__pathway=enrolment.pathway_id)
+        .annotate(mine=FilteredRelation("completions", condition=Q(completions__enrolment=enrolment)))
+        .aggregate(
+            timed=Count("pk", filter=timed),
+            others_open=Count("pk", filter=timed & ~this & Q(mine__isnull=True)),
+            current=Max("mine__skip_reason", filter=this),
+        )
+    )
+    return counts["current"], counts["timed"] > 0 and counts["others_open"] == 0
+
+
+def _put(model, lookup, reason, now, current):
+    """Store `reason` for the item, resolved as `current` until now (None: open); True when
+    something changed. A repeat changes nothing (the first time is kept); a change of resolution is
+    stamped `now`. Called with the enrolment locked (_resolve), so no other tick of it writes
+    meanwhile; a row another writer slipped in is overwritten (an upsert), never an IntegrityError."""
+    if current == reason:
+        return False
+    if current is None:
         model.objects.bulk_create(
             [model(**lookup, done_at=now, skip_reason=reason)],
             update_conflicts=True,
             unique_fields=list(lookup),
             update_fields=["done_at", "skip_reason"],
         )
-        return True
-    if row.skip_reason == reason:
-        return False
-    row.skip_reason = reason
-    row.done_at = now
-    row.save(update_fields=["skip_reason", "done_at"])
+    else:
+        model.objects.filter(**lookup).update(skip_reason=reason, done_at=now)
     return True
 
 

@@ -105,6 +105,31 @@ def test_twenty_ticks_and_unticks_at_once_end_in_the_last_writes_state(monkeypat
         assert is_checked(checkboxes(page)[raced.text]) == last
 
 
+def test_the_last_tasks_ticked_at_once_complete_the_pathway():
+    """Each tick's completion check sees the ticks applied before it: the last of them completes the
+    pathway, rather than each seeing the others open; unticking any of them reopens it."""
+    pathway = make_pathway(phases=[(2, 4)])
+    learner = make_learner()
+    enrolment = make_enrolment(user=learner, pathway=pathway)
+    tasks = all_tasks(pathway)
+
+    def post(task, done):
+        def call():
+            url = reverse("careers:tick_task", args=[enrolment.id, task.id])
+            return logged_in(learner).post(url, {"done": done}, headers={"HX-Request": "true"}).status_code
+
+        return call
+
+    for _round in range(ROUNDS):
+        assert at_once([post(task, "true") for task in tasks]) == [200] * len(tasks)
+        stored = Enrolment.objects.get(pk=enrolment.pk)
+        assert stored.is_completed and stored.completed_at is not None
+        assert at_once([post(task, "false") for task in tasks[:2]]) == [200, 200]
+        assert not Enrolment.objects.get(pk=enrolment.pk).is_completed
+        for task in tasks[2:]:
+            post(task, "false")()
+
+
 def original():
     return guides.read(GUIDES_DIR / SPEECH_GUIDE)
 

@@ -65,8 +65,8 @@ def test_the_dashboard_reads_the_same_from_one_to_five_pathways(
         return client.get(DASHBOARD)
 
     # The session, the user, the enrolments (with their pathways and the profile), and the
-    # learner's ticks, skips and habit ticks.
-    one = queries_of(read, django_assert_max_num_queries, 6)
+    # learner's ticks, skips and habit ticks (one query).
+    one = queries_of(read, django_assert_max_num_queries, 4)
     for tasks in (50, 100, 200):
         follow(make_enrolment, learner, pathway_of(make_pathway, tasks))
     paused = follow(make_enrolment, learner, pathway_of(make_pathway, 200), weeks_ago=8)
@@ -97,8 +97,8 @@ def test_the_dashboard_with_completed_pathways_reads_the_same_however_many(
 
     complete_one(10)
     follow(make_enrolment, learner, pathway_of(make_pathway, 10))
-    # A dashboard's six, and three for the suggestions (the pathways, their phases and skills).
-    one = queries_of(read, django_assert_max_num_queries, 9)
+    # A dashboard's four, and three for the suggestions (the pathways, their phases and skills).
+    one = queries_of(read, django_assert_max_num_queries, 7)
     complete_one(200)
     follow(make_enrolment, learner, pathway_of(make_pathway, 200))
     complete_one(50)
@@ -117,9 +117,9 @@ def tick_queries(client, url, page, django_assert_max_num_queries, most):
 
     post("true"), post("false")  # the pathway's content is read once, by the first
     # Session and user; the enrolment (with its pathway and the learner's profile); then, the
-    # enrolment locked (BEGIN, lock, COMMIT): the task's row read and written, and whether the
-    # pathway is complete; then the learner's rows for the answer (ticked from the dashboard: with
-    # every enrolment).
+    # enrolment locked (BEGIN, lock, COMMIT): the task's resolution read with whether the pathway is
+    # complete once it is resolved, and the write; then the learner's rows for the answer (ticked
+    # from the dashboard: with every enrolment).
     with django_assert_max_num_queries(most) as ticked:
         assert "checked" in post("true")
     with django_assert_max_num_queries(most) as unticked:
@@ -127,7 +127,7 @@ def tick_queries(client, url, page, django_assert_max_num_queries, most):
     return len(ticked.captured_queries), len(unticked.captured_queries)
 
 
-@pytest.mark.parametrize(("page", "most"), [("pathway", 12), ("dashboard", 13)])
+@pytest.mark.parametrize(("page", "most"), [("pathway", 9), ("dashboard", 10)])
 def test_a_tick_writes_and_answers_in_as_many_queries_in_a_small_or_large_pathway(
     client, make_learner, make_pathway, make_enrolment, django_assert_max_num_queries, page, most
 ):

@@ -7,7 +7,6 @@ On a fixed clock: each test passes `now`, so the counted days do not depend on w
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.db.models import QuerySet
 
 from careers import reminders, services
 from careers.models import ActionItemCompletion, Enrolment, HabitTick, TaskCompletion
@@ -426,15 +425,16 @@ def test_a_duplicate_written_meanwhile_is_read_back_not_assumed(enrolment, pathw
     read back and given this request's reason, rather than the skip being assumed saved."""
     task = all_tasks(pathway)[0]
     TaskCompletion.objects.create(enrolment=enrolment, task=task, done_at=NOW - timedelta(hours=1))
-    real_first, missed = QuerySet.first, []
+    real_resolution, missed = services._task_resolution, []
 
-    def first_misses_it_once(queryset):
-        if queryset.model is TaskCompletion and not missed:
+    def resolution_misses_it_once(enrolment, task):
+        current, complete = real_resolution(enrolment, task)
+        if not missed:
             missed.append(True)
-            return None  # as if read just before the other request's insert
-        return real_first(queryset)
+            return None, complete  # as if read just before the other request's insert
+        return current, complete
 
-    monkeypatch.setattr(QuerySet, "first", first_misses_it_once)
+    monkeypatch.setattr(services, "_task_resolution", resolution_misses_it_once)
     services.skip_task(enrolment=enrolment, task=task, reason="not_for_me", now=NOW)
     assert missed and resolutions() == [(NOW, "not_for_me")]
 
