@@ -379,6 +379,13 @@ def make_targets(now):
                 "cookie": learner_cookie,
                 "must_contain": [f'id="enrolment-{e.pk}"' for e in enrolments],
             },
+            # References (bench/urls.py): the middleware alone, for a visitor and for the learner.
+            "empty_visitor": {"path": "/bench/empty/", "cookie": ""},
+            "empty_signed_in": {
+                "path": "/bench/empty-signed-in/",
+                "cookie": learner_cookie,
+                "must_contain": ["ok"],
+            },
         },
         "tick": {
             "page": page,
