@@ -157,8 +157,11 @@ def _pathway_page(request, slug, enrol_form=None, pace_form=None, status=200):
 
 def _render_pathway_page(request, page, enrol_form=None, pace_form=None, status=200):
     if page.can_enrol and enrol_form is None:
-        # Hours from a recommendation's link first, else the learner's saved answer.
-        hours = hours_from(request.GET.get("hours")) or request.user.profile.hours_per_week
+        # Hours from a recommendation's link first, else the pace they had when they left (enrolling
+        # again picks up where they were), else their saved answer.
+        left = page.progress.enrolment if page.progress else None
+        saved = left.hours_per_week if left else request.user.profile.hours_per_week
+        hours = hours_from(request.GET.get("hours")) or saved
         enrol_form = _enrol_form(request, page, hours=hours)
     following = page.progress is not None and not page.progress.enrolment.is_left
     if following and pace_form is None:

@@ -198,6 +198,19 @@ def test_enrolling_again_after_leaving_picks_up_the_ticks(learner_client, enrolm
     assert is_checked(checkboxes(read_page(learner_client.get(pathway.get_absolute_url())))[first_task.text])
 
 
+@pytest.mark.parametrize(("pace", "offered"), [(12, "12"), (None, None)])
+def test_enrolling_again_offers_the_pace_the_learner_had(
+    learner_client, learner, enrolment, pathway, pace, offered
+):
+    learner.profile.hours_per_week = 30  # their answer to "Which pathway fits me?": not this pathway's pace
+    learner.profile.save()
+    services.change_pace(enrolment=enrolment, hours_per_week=pace)
+    services.leave(enrolment=enrolment, now=timezone.now())
+
+    form = read_page(learner_client.get(pathway.get_absolute_url())).find("form", action=enrol_url(pathway))
+    assert form.find("input", name="hours_per_week").attrs.get("value") == offered
+
+
 def test_another_learners_enrolment_is_404_and_unchanged(client, make_learner, make_enrolment, pathway):
     enrolment = make_enrolment(user=make_learner("owner@example.com"), pathway=pathway)
     task = all_tasks(pathway)[0]

@@ -123,15 +123,24 @@ def test_enrol_at_my_own_pace_with_tasks_already_done(new_page, browser_problems
     form.get_by_role("button", name="Enrol in this pathway").click()
     expect(page).to_have_url(re.compile("/dashboard/#enrolment-\\d+$"))
     # The plan starts from what is left: the next task of the first phase.
-    expect(
-        page.get_by_label("Build first neural networks with PyTorch from official tutorials")
-    ).to_be_visible()
+    next_task = page.get_by_label("Build first neural networks with PyTorch from official tutorials")
+    expect(next_task).to_be_visible()
+    expect(page.locator("#week-summary")).to_contain_text("6 to do this week")
+    next_task.check()  # in place, on the page the form led to
+    expect(page.locator("#week-summary")).to_contain_text("5 to do this week")
 
     page.goto(SOFTWARE)
-    expect(page.get_by_text("0 of 16 tasks done, 2 already done before you started (12%)")).to_be_visible()
+    expect(page.get_by_text("1 of 16 tasks done, 2 already done before you started (19%)")).to_be_visible()
     # 56 weeks at 20 hours a week, less the first phase's half already done.
     expect(page.get_by_text("Your plan: 48 weeks, about 11 months at 20 hours a week")).to_be_visible()
     expect(page.get_by_text("Already done before you started", exact=True)).to_have_count(2)
+
+    # Left in place; enrolling again offers the pace they had.
+    follow = page.locator("#follow")
+    follow.get_by_text("Leave", exact=False).first.click()
+    follow.get_by_role("button", name=re.compile("Leave pathway")).click()
+    expect(follow.get_by_role("heading", name="Follow this pathway again")).to_be_visible()
+    expect(follow.get_by_label("Hours a week")).to_have_value("20")
     browser_problems.assert_none()
 
 
