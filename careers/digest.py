@@ -23,14 +23,14 @@ What goes in:
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 
 import css_inline
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import reverse
 
 from careers import inbox, reminders, selectors
+from careers.paths import url_path
 from careers.schedule import HABIT, STEP, TASK, PlanItem, local_date
 
 NORMAL, NUDGE, PAUSE_OFFER = "normal", "nudge", "pause_offer"
@@ -50,26 +50,29 @@ def tone_after(quiet_weeks):
 @dataclass(frozen=True)
 class Line:
     """An item listed in the email, with the link that acts on it (the signed inbox page for a
-    task or a step, the dashboard otherwise)."""
+    task or a step, the dashboard otherwise). What the templates print of the item is copied out
+    once (`Line.of`): the engine looks a name up again at every use, through each dot."""
 
     item: PlanItem
     url: str
+    text: str
+    kind: str  # TASK, STEP or HABIT
+    week: int | None  # the week it is planned for
+    is_late: bool
+    horizon: str  # a step's ("This week", ...), else ""
+    note: str  # what follows the text in the text part: "late: planned for week 2", "weekly habit", ...
 
-    @property
-    def text(self):
-        return self.item.text
-
-    @property
-    def note(self):
-        """What follows the text in the list: "late: planned for week 2", "weekly habit", ..."""
+    @classmethod
+    def of(cls, item, url):
+        horizon = item.horizon.label if item.kind == STEP else ""
         notes = []
-        if self.item.is_late:
-            notes.append(f"late: planned for week {self.item.week}")
-        if self.item.kind == STEP:
-            notes.append(f"action plan: {self.item.horizon.label.lower()}")
-        elif self.item.kind == HABIT:
+        if item.is_late:
+            notes.append(f"late: planned for week {item.week}")
+        if item.kind == STEP:
+            notes.append(f"action plan: {horizon.lower()}")
+        elif item.kind == HABIT:
             notes.append("weekly habit")
-        return ", ".join(notes)
+        return cls(item, url, item.text, item.kind, item.week, item.is_late, horizon, ", ".join(notes))
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,8 @@ class PathwayDigest:
         """Items of this week the short (NUDGE) section does not list."""
         return len(self.plan.this_week) - len(self.listed) if self.tone == NUDGE else 0
 
-    @property
+    # Both parts print the status and the finish (testing the finish first): worked out once.
+    @cached_property
     def status(self):
         """How the pathway stands: "On track", "Behind by 2 tasks", "Ahead by 1 task", ..."""
         plan = self.plan
@@ -132,7 +136,7 @@ class PathwayDigest:
             return f"Ahead by {_count(plan.ahead_by, 'task')}"
         return "On track"
 
-    @property
+    @cached_property
     def finish(self):
         """The projected finish, or the planned one and why none can be projected: sentences."""
         plan = self.plan
@@ -181,13 +185,14 @@ def digest_for(*, user_id, now):
         return None
     user = enrolments[0].user
     profile = user.profile
+    dashboard_url = reminders.absolute(url_path("careers:dashboard"))
     sections = []
     for enrolment in enrolments:
         enrolment.user = user  # one learner: share the instance (and its profile)
         progress = selectors.progress_of(enrolment, profile, now)
         if not progress.plan.has_started:
             continue
-        sections.append(_section(progress, now))
+        sections.append(_section(progress, now, dashboard_url))
     if not sections:
         return None
     to_do = sum(section.to_do for section in sections)
@@ -203,8 +208,8 @@ def digest_for(*, user_id, now):
         late=late,
         tone=min((section.tone for section in sections), key=TONES.index),
         now=now,
-        dashboard_url=reminders.absolute(reverse("careers:dashboard")),
-        preferences_url=reminders.absolute(reverse("accounts:preferences")),
+        dashboard_url=dashboard_url,
+        preferences_url=reminders.absolute(url_path("accounts:preferences")),
         unsubscribe_url=reminders.unsubscribe_url(user),
     )
 
@@ -221,16 +226,16 @@ def quiet_weeks(progress, now):
     return max(0, (local_date(now, time_zone) - since).days // 7)
 
 
-def _section(progress, now):
+def _section(progress, now, digest_dashboard_url):
     enrolment = progress.enrolment
     quiet = quiet_weeks(progress, now)
     tone = tone_after(quiet)
     tasks = {task.id: task for phase in enrolment.pathway.phases.all() for task in phase.tasks.all()}
     steps = {step.id: step for step in enrolment.pathway.action_items.all()}
-    dashboard_url = reminders.absolute(f"{reverse('careers:dashboard')}#enrolment-{enrolment.id}")
+    dashboard_url = f"{digest_dashboard_url}#enrolment-{enrolment.id}"
 
     def line(item):
-        return Line(item, _action_url(enrolment, item, tasks, steps) or dashboard_url)
+        return Line.of(item, _action_url(enrolment, item, tasks, steps) or dashboard_url)
 
     this_week = progress.plan.this_week
     if tone == NORMAL:

@@ -14,9 +14,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.urls import reverse
 
 from careers.models import Enrolment, Task
+from careers.paths import url_path
 
 TASK_LINK_MAX_AGE = timedelta(days=14)
 PAUSE_LINK_MAX_AGE = timedelta(days=14)
@@ -47,13 +47,13 @@ def task_action_url(*, enrolment, task):
     token = signing.dumps(
         {"u": enrolment.user_id, "e": enrolment.pk, "t": task.pk}, salt=_TASK_SALT, compress=True
     )
-    return _absolute(reverse("careers:inbox_task", args=[token]))
+    return _absolute(url_path("careers:inbox_task", token))
 
 
 def pause_url(*, enrolment):
     """The absolute address (on SITE_URL) of the page pausing `enrolment` from the email."""
     token = signing.dumps({"u": enrolment.user_id, "e": enrolment.pk}, salt=_PAUSE_SALT, compress=True)
-    return _absolute(reverse("careers:inbox_pause", args=[token]))
+    return _absolute(url_path("careers:inbox_pause", token))
 
 
 def _absolute(path):

@@ -20,36 +20,22 @@ import html
 from functools import lru_cache
 
 from django import template
-from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from careers import schedule
+from careers import paths, schedule
 from careers.models import SkipReason
 from careers.templatetags.pathways import short_title_html
 
 register = template.Library()
-
-# Stand-ins reversed once per view (the enrolment's id, then the item's); every path is the result
-# with its own ids put back.
-_STAND_INS = (1_000_000_001, 1_000_000_002)
 
 
 def escape(value):
     """django.utils.html.escape(value), less its wrapper for lazy strings (a page calls it hundreds
     of times, never with one)."""
     return html.escape(str(value))
-
-
-@lru_cache(maxsize=64)
-def _path_pattern(url_name, arity, urlconf, script_prefix):
-    path = reverse(url_name, urlconf=urlconf, args=_STAND_INS[:arity])
-    for index, stand_in in enumerate(_STAND_INS[:arity]):
-        path = path.replace(str(stand_in), f"{{{index}}}")
-    return path
 
 
 @lru_cache(maxsize=1024)
@@ -89,7 +75,7 @@ class _Forms:
         )
         self.page_path = escape(context["request"].get_full_path())
         self.next_path = escape(context["next_url"]) if context.get("next_url") else self.page_path
-        self._urls = (get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+        self._urls = paths.current_urls()
 
     @classmethod
     def of(cls, context):
@@ -100,7 +86,7 @@ class _Forms:
 
     def path(self, url_name, *ids):
         """reverse(url_name, args=ids), each view reversed once per process."""
-        return _path_pattern(url_name, len(ids), *self._urls).format(*ids)
+        return paths.path_pattern(url_name, len(ids), *self._urls).format(*ids)
 
 
 def _plural(count, suffix="s"):
