@@ -301,7 +301,6 @@ class EnrolmentProgress:
 
     enrolment: Enrolment
     plan: WeekPlan
-    chart: ProgressChart | None
     done_tasks: frozenset[int]  # tasks done (not skipped)
     done_action_items: frozenset[int]
     skipped_tasks: dict[int, str]  # {task id: SkipReason value ("not_for_me", "already_done")}
@@ -311,6 +310,12 @@ class EnrolmentProgress:
     @property
     def pathway(self):
         return self.enrolment.pathway
+
+    @cached_property
+    def chart(self) -> ProgressChart | None:
+        """Drawn when a page shows it (the weekly email does not)."""
+        timed_tasks = sum(phase.total for phase in self.plan.phases if phase.weeks.last is not None)
+        return progress_chart(self.plan.chart, timed_tasks)
 
     # Cached: every row of a page asks for them.
     @cached_property
@@ -550,12 +555,10 @@ def progress_of(enrolment, profile, now):
     rows = enrolment.learner_rows
     completions = completions_of(enrolment, profile)
     plan = week_plan(snapshot_of(enrolment, profile), completions, now)
-    timed_tasks = sum(phase.total for phase in plan.phases if phase.weeks.last is not None)
     week_start, week_end = week_window(now, profile.time_zone, profile.reminder_weekday)
     return EnrolmentProgress(
         enrolment=enrolment,
         plan=plan,
-        chart=progress_chart(plan.chart, timed_tasks),
         done_tasks=frozenset(completions.tasks),
         done_action_items=frozenset(completions.action_items),
         skipped_tasks={task_id: reason for task_id, _when, reason in rows.tasks if reason},
