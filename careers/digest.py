@@ -55,6 +55,7 @@ class Line:
 
     item: PlanItem
     url: str
+    acts: bool  # the link is the inbox page that ticks it (else the dashboard, to tick it there)
     text: str
     kind: str  # TASK, STEP or HABIT
     week: int | None  # the week it is planned for
@@ -63,7 +64,7 @@ class Line:
     note: str  # what follows the text in the text part: "late: planned for week 2", "weekly habit", ...
 
     @classmethod
-    def of(cls, item, url):
+    def of(cls, item, url, *, acts):
         horizon = item.horizon.label if item.kind == STEP else ""
         notes = []
         if item.is_late:
@@ -72,7 +73,7 @@ class Line:
             notes.append(f"action plan: {horizon.lower()}")
         elif item.kind == HABIT:
             notes.append("weekly habit")
-        return cls(item, url, item.text, item.kind, item.week, item.is_late, horizon, ", ".join(notes))
+        return cls(item, url, acts, item.text, item.kind, item.week, item.is_late, horizon, ", ".join(notes))
 
 
 @dataclass(frozen=True)
@@ -231,11 +232,11 @@ def _section(progress, now, digest_dashboard_url):
     quiet = quiet_weeks(progress, now)
     tone = tone_after(quiet)
     tasks = {task.id: task for phase in enrolment.pathway.phases.all() for task in phase.tasks.all()}
-    steps = {step.id: step for step in enrolment.pathway.action_items.all()}
     dashboard_url = f"{digest_dashboard_url}#enrolment-{enrolment.id}"
 
     def line(item):
-        return Line.of(item, _action_url(enrolment, item, tasks, steps) or dashboard_url)
+        action_url = _action_url(enrolment, item, tasks)
+        return Line.of(item, action_url or dashboard_url, acts=bool(action_url))
 
     this_week = progress.plan.this_week
     if tone == NORMAL:
@@ -257,12 +258,11 @@ def _section(progress, now, digest_dashboard_url):
     )
 
 
-def _action_url(enrolment, item, tasks, steps):
-    """The signed inbox link that acts on `item`, or "" when the inbox has none for its kind."""
+def _action_url(enrolment, item, tasks):
+    """The signed inbox link that acts on `item`, or "" when the inbox has none for its kind (an
+    action-plan step is ticked on the dashboard)."""
     if item.kind in (TASK, HABIT):  # the inbox page ticks a habit for the current week
         return inbox.task_action_url(enrolment=enrolment, task=tasks[item.id])
-    if item.kind == STEP and hasattr(inbox, "step_action_url"):
-        return inbox.step_action_url(enrolment=enrolment, step=steps[item.id])
     return ""
 
 

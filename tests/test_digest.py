@@ -345,6 +345,9 @@ def test_steps_link_to_the_dashboard_and_habits_to_the_inbox(ada):
     (step,) = section.listed
     assert step.item.kind == "step"
     assert step.url == f"{SITE}/dashboard/#enrolment-{step_enrolment.id}"
+    # The text part does not promise what the link does not do.
+    body = digests.build_message(digest=digests.digest_for(user_id=other.id, now=NOW)).body
+    assert f"[ ] {step.text} ({step.note})\n    Tick it on your dashboard: {step.url}\n" in body
 
 
 # --- The message ------------------------------------------------------------------------------------
