@@ -185,7 +185,14 @@ def pathway_version(slug):
     """(pk, content version) of the pathway `slug`, or None when there is no such pathway."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT id, updated_at FROM {Pathway._meta.db_table} WHERE slug = %s", [slug])  # noqa: S608
-        return cursor.fetchone()
+        row = cursor.fetchone()
+    return _version_of(row) if row else None
+
+
+def _version_of(row):
+    """(pk, content version) from a hand-written query's (id, updated_at): the version as the ORM
+    reads it everywhere else (a datetime on SQLite too), so every reader keys the same cache entry."""
+    return row[0], _reading(Pathway._meta.get_field("updated_at"))(row[1])
 
 
 def _catalogue(terms, from_role, to_role, length, difficulty):
@@ -378,15 +385,12 @@ def _with_rows(enrolments):
     rows = {enrolment.pk: LearnerRows([], [], []) for enrolment in enrolments}
     if not rows:
         return enrolments
-    done_at = TaskCompletion._meta.get_field("done_at")
-    # The backend's own conversions of the column (SQLite: text to an aware datetime; none else).
-    converters = connection.ops.get_db_converters(done_at.get_col(TaskCompletion._meta.db_table))
+    read_when = _reading(TaskCompletion._meta.get_field("done_at"))
     with connection.cursor() as cursor:
         cursor.execute(_LEARNER_ROWS_SQL.replace("{ids}", ", ".join(["%s"] * len(rows))), [*rows] * 3)
         fetched = cursor.fetchall()
     for enrolment_id, kind, item_id, when, skip_reason, _id in fetched:
-        for convert in converters:
-            when = convert(when, done_at, connection)
+        when = read_when(when)
         enrolment_rows = rows[enrolment_id]
         if kind == "habit":
             enrolment_rows.habits.append((item_id, when))
@@ -403,22 +407,31 @@ def _columns(model, alias):
     return ", ".join(f"{alias}.{model_field.column}" for model_field in model._meta.concrete_fields)
 
 
-def _instance(model, values):
-    """The `model` instance whose concrete columns a hand-written query returned as `values`, with
-    the conversions the ORM makes (the backend's, as SQLite's text to datetimes, and the field's)."""
-    converted = [
-        _instance_value(model_field, value)
-        for model_field, value in zip(model._meta.concrete_fields, values, strict=True)
-    ]
-    return model.from_db(connection.alias, None, converted)
-
-
-def _instance_value(model_field, value):
-    """`value` of `model_field`'s column as the ORM would set it on an instance."""
+def _reading(model_field):
+    """A function giving a value of `model_field`'s column, as a hand-written query returns it, as
+    the ORM sets it on an instance: the backend's conversions (SQLite's text to an aware datetime)
+    and the field's. Worked out once per query, then applied to every row."""
     column = model_field.get_col(model_field.model._meta.db_table)
-    for convert in (*connection.ops.get_db_converters(column), *column.get_db_converters(connection)):
-        value = convert(value, column, connection)
-    return value
+    converters = (*connection.ops.get_db_converters(column), *column.get_db_converters(connection))
+
+    def read(value):
+        for convert in converters:
+            value = convert(value, column, connection)
+        return value
+
+    return read
+
+
+def _instances(model):
+    """A function making the `model` instance whose concrete columns a hand-written query returned
+    as `values` (each read as _reading() says)."""
+    readers = [_reading(model_field) for model_field in model._meta.concrete_fields]
+
+    def instance(values):
+        converted = [read(value) for read, value in zip(readers, values, strict=True)]
+        return model.from_db(connection.alias, None, converted)
+
+    return instance
 
 
 # The enrolments of the dashboard, a tick's answer and the digest, written by hand as the rows above:
@@ -442,19 +455,20 @@ def _learners_enrolments(where, params):
         cursor.execute(_ENROLMENTS_SQL.replace("{where}", where), params)
         fetched = cursor.fetchall()
     widths = [len(model._meta.concrete_fields) for model in (Enrolment, User, Profile)]
-    updated_at = Pathway._meta.get_field("updated_at")
+    enrolment_of, user_of, profile_of = _instances(Enrolment), _instances(User), _instances(Profile)
+    read_version = _reading(Pathway._meta.get_field("updated_at"))
     users = {}
     enrolments = []
     for row in fetched:
-        enrolment = _instance(Enrolment, row[: widths[0]])
-        version = _instance_value(updated_at, row[widths[0]])
+        enrolment = enrolment_of(row[: widths[0]])
+        version = read_version(row[widths[0]])
         enrolment.pathway = pathway_content(enrolment.pathway_id, version).pathway
         user_values = row[widths[0] + 1 : widths[0] + 1 + widths[1]]
         if enrolment.user_id not in users:
-            users[enrolment.user_id] = _instance(User, user_values)
+            users[enrolment.user_id] = user_of(user_values)
             profile_values = row[widths[0] + 1 + widths[1] :]
             if profile_values[0] is not None:
-                users[enrolment.user_id].profile = _instance(Profile, profile_values)
+                users[enrolment.user_id].profile = profile_of(profile_values)
         enrolment.user = users[enrolment.user_id]
         enrolments.append(enrolment)
     return _with_rows(enrolments)
@@ -951,12 +965,12 @@ def _version_for_learner(slug, user):
     profile_width = len(Profile._meta.concrete_fields)
     profile_values, enrolment_values = row[2 : 2 + profile_width], row[2 + profile_width :]
     if profile_values[0] is not None:
-        user.profile = _instance(Profile, profile_values)
+        user.profile = _instances(Profile)(profile_values)
     enrolment = None
     if enrolment_values[0] is not None:
-        enrolment = _instance(Enrolment, enrolment_values)
+        enrolment = _instances(Enrolment)(enrolment_values)
         enrolment.user = user
-    return row[:2], enrolment
+    return _version_of(row[:2]), enrolment
 
 
 def enrolment_progress(enrolment_id, now):
