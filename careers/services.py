@@ -242,10 +242,14 @@ def set_habit_done(*, enrolment, task, done, now):
             HabitTick.objects.create(enrolment=enrolment, task=task, done_at=now)
 
 
+# The tasks that count towards completing a pathway: those of its timed phases (not its habits).
+_TIMED = Q(phase__duration_weeks__isnull=False)
+
+
 def is_complete(*, enrolment):
     """Whether every task of the pathway's timed phases is done or skipped in `enrolment` (a
     pathway with no timed task is never complete: its habits go on). One query."""
-    timed = Task.objects.filter(phase__pathway=enrolment.pathway_id, phase__duration_weeks__isnull=False)
+    timed = Task.objects.filter(_TIMED, phase__pathway=enrolment.pathway_id)
     resolved = TaskCompletion.objects.filter(enrolment=enrolment, task=OuterRef("pk"))
     counts = timed.aggregate(total=Count("pk"), open=Count("pk", filter=~Exists(resolved)))
     return counts["total"] > 0 and counts["open"] == 0
@@ -293,7 +297,7 @@ def _task_resolution(enrolment, task):
     """The resolution `task` (one of the pathway's) has in `enrolment` (None: open, "": done, else a
     skip reason), and whether the pathway is complete once it is resolved, as is_complete() counts:
     one query, made with the enrolment locked, so no other tick of it changes either meanwhile."""
-    timed = Q(archived_at__isnull=True, phase__duration_weeks__isnull=False)
+    timed = Q(archived_at__isnull=True) & _TIMED  # the live ones, as Task.objects has them
     this = Q(pk=task.pk)
     counts = (
         Task.all_objects.filter(phase__pathway=enrolment.pathway_id)
