@@ -12,7 +12,6 @@ sent again.
 """
 
 import smtplib
-import time
 from datetime import UTC, date, datetime
 
 import pytest
@@ -31,6 +30,7 @@ from careers.models import DigestLog
 from careers.tasks import dispatch_reminders, send_reminder
 from tests.factories import make_enrolment_at, make_learner
 from tests.pages import is_logged_in, link_in, path_of, sign_up
+from tests.polling import wait_for
 
 VERIFICATION_SENT_URL = "/accounts/confirm-email/"
 
@@ -147,15 +147,6 @@ def quick_backoff(monkeypatch):
 
     monkeypatch.setattr(autoretry, "get_exponential_backoff_interval", shortened)
     return chosen
-
-
-def wait_for(condition, seconds=30):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def test_a_mail_server_refusing_for_a_while_then_accepting_delivers_one_digest_each(

@@ -25,6 +25,7 @@ from careers.models import DigestLog
 from careers.tasks import dispatch_reminders
 from tests.factories import all_tasks, make_enrolment_at, make_learner
 from tests.pages import is_logged_in, log_in, sign_up
+from tests.polling import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -163,15 +164,6 @@ def test_digests_queued_when_redis_restarts_empty_go_out_at_the_next_beat_once_e
         sent = not DigestLog.objects.exclude(state=DigestLog.State.SENT).exists()
         return sent and queue.llen("celery") == 0 and queue.hlen("unacked") == 0
 
-    assert wait_for(drained, seconds=60)
+    assert wait_for(drained)
     assert [smtp_server.delivered[learner.email] for learner in learners] == [1] * LEARNERS
     assert smtp_server.total == LEARNERS
-
-
-def wait_for(condition, seconds):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True

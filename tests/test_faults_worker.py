@@ -11,7 +11,6 @@ are shortened to seconds.
 
 import base64
 import json
-import time
 from collections import Counter
 from datetime import UTC, date, datetime
 
@@ -22,6 +21,7 @@ from kombu.transport.redis import Channel
 from careers.models import DigestLog
 from careers.tasks import dispatch_reminders
 from tests.factories import make_enrolment_at, make_learner
+from tests.polling import wait_for
 
 LEARNERS = 200
 TAKEN_BEFORE_THE_KILL = 100  # the mail server holds its answer to the next one, and the worker is killed
@@ -29,15 +29,6 @@ CONCURRENCY = 2
 SENDING_LEASE = 2  # seconds
 NOW = "2026-03-02T09:00:00+00:00"  # Monday: every learner's digest is due
 State = DigestLog.State
-
-
-def wait_for(condition, seconds=60.0, every=0.1):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(every)
-    return True
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ Redis."""
 
 import smtplib
 import threading
-import time
 from datetime import UTC, date, datetime, timedelta
 from unittest import mock
 
@@ -23,6 +22,7 @@ from careers.models import DigestLog, Enrolment
 from careers.services import leave, pause
 from careers.tasks import dispatch_reminders, send_reminder
 from tests.factories import make_enrolment_at, make_learner, make_pathway
+from tests.polling import wait_for
 
 STARTED = date(2026, 2, 23)  # a Monday
 MONDAY = date(2026, 3, 2)
@@ -575,13 +575,6 @@ def test_reminder_history_becomes_one_row_per_learner_and_week(enrolled, make_pa
 
 
 # --- End to end: beat's task on a real worker, over a real Redis ------------------------------------
-
-
-def wait_for(condition, seconds=15):
-    deadline = time.monotonic() + seconds
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return condition()
 
 
 def test_a_real_worker_delivers_the_digest_once(celery_worker_on_redis, enrolled):
