@@ -43,7 +43,8 @@ PHONE = {
     "is_mobile": True,
     "has_touch": True,
 }
-# Fail fast: a local server answers in milliseconds, Playwright's 30 s default only slows failures.
+# For actions and expect() alike. Fail fast: a local server answers in milliseconds, Playwright's
+# 30 s default only slows failures.
 TIMEOUT_MS = 10_000
 PATHWAYS_FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "pathways.json"
 
@@ -112,7 +113,9 @@ def browser():
     Package scope (tests/browser/ is a package): Playwright stops, and Django's async check comes back,
     before the tests of other directories run, whatever the order.
     """
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)  # expect() has its own default, 5 s: short on a busy machine
 
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
         pytest.fail(
