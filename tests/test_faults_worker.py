@@ -16,7 +16,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 import redis
-from kombu.transport.redis import Channel
 
 from careers.models import DigestLog
 from careers.tasks import dispatch_reminders
@@ -46,10 +45,10 @@ def digests_redis_can_hand_out(broker):
     acknowledged (kombu's unacked hash), which Redis hands out again once the visibility timeout
     has passed."""
     client = redis.Redis.from_url(broker)
-    queued = client.lrange("celery", 0, -1)
-    taken = [json.dumps(json.loads(raw)[0]) for raw in client.hvals(Channel.unacked_key)]
+    queued = [json.loads(raw) for raw in client.lrange("celery", 0, -1)]
+    taken = [json.loads(raw)[0] for raw in client.hvals("unacked")]  # [message, exchange, routing key]
     ids = set()
-    for payload in map(json.loads, queued + taken):
+    for payload in queued + taken:
         if payload["headers"]["task"] == "careers.tasks.send_reminder":
             args, _kwargs, _embed = json.loads(base64.b64decode(payload["body"]))
             ids.add(args[0])
